@@ -1,0 +1,265 @@
+// Package session hands out a fresh Discord access token before each API call.
+//
+// Discord rotates the refresh token on every refresh: the old refresh token and
+// the old access token stop working at once. A refresh token spent twice is
+// therefore a lost sign-in, so load, refresh and save run under a
+// cross-process file lock, and the new token set is saved before it is used.
+package session
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"golang.org/x/oauth2"
+
+	"github.com/dauth-cli/dauth/internal/discord"
+	"github.com/dauth-cli/dauth/internal/tokenstore"
+)
+
+// DefaultMargin is how long before its expiry an access token is refreshed.
+const DefaultMargin = 5 * time.Minute
+
+// lockRetryDelay is how often a waiting process tries the lock again.
+const lockRetryDelay = 20 * time.Millisecond
+
+// ErrNotLoggedIn means the profile has no stored token set.
+var ErrNotLoggedIn = errors.New("not logged in")
+
+// LoginRequiredError means the stored sign-in cannot be used any more: the
+// refresh token was rejected, or the stored token set cannot be read.
+type LoginRequiredError struct {
+	Profile string
+	Err     error
+}
+
+func (e *LoginRequiredError) Error() string {
+	return fmt.Sprintf("sign-in for profile %q is no longer valid: %v", e.Profile, e.Err)
+}
+
+func (e *LoginRequiredError) Unwrap() error { return e.Err }
+
+// RefreshFunc exchanges a refresh token for a new token set at the token endpoint.
+type RefreshFunc func(ctx context.Context, refreshToken string) (*oauth2.Token, error)
+
+// Session gives out access tokens for one profile.
+type Session struct {
+	Profile string
+	Store   tokenstore.Store
+	Refresh RefreshFunc
+	// LockPath is the file locked while the token set is loaded, refreshed
+	// and saved. It is a separate file, so the store itself is never locked.
+	LockPath string
+	Now      func() time.Time
+	// Margin is how long before expiry a token counts as stale; zero means DefaultMargin.
+	Margin time.Duration
+}
+
+// Token returns a token set whose access token is valid for at least the
+// margin, refreshing and saving it first when needed or when force is set.
+func (s *Session) Token(ctx context.Context, force bool) (*tokenstore.TokenSet, error) {
+	current, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	if !force && s.fresh(current) {
+		return current, nil
+	}
+	return s.refreshLocked(ctx, current.AccessToken)
+}
+
+// Do calls call with a fresh access token. When call fails with a 401 from
+// Discord, Do re-reads the store (another process may have rotated the
+// tokens), refreshes once if nothing newer is there, and retries once.
+func (s *Session) Do(ctx context.Context, force bool, call func(ctx context.Context, accessToken string) error) error {
+	ts, err := s.Token(ctx, force)
+	if err != nil {
+		return err
+	}
+	err = call(ctx, ts.AccessToken)
+	if !errors.Is(err, discord.ErrUnauthorized) {
+		return err
+	}
+
+	ts, err = s.refreshLocked(ctx, ts.AccessToken)
+	if err != nil {
+		return err
+	}
+	return call(ctx, ts.AccessToken)
+}
+
+// refreshLocked refreshes the stored token set under the lock, unless the
+// store already holds an access token other than stale, which another
+// process saved while this one waited.
+func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.TokenSet, error) {
+	unlock, err := s.Lock(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+
+	current, err := s.load()
+	if err != nil {
+		return nil, err
+	}
+	if current.AccessToken != stale {
+		return current, nil
+	}
+
+	token, err := s.Refresh(ctx, current.RefreshToken)
+	if err != nil {
+		return nil, s.refreshError(err)
+	}
+	next := FromOAuth2(token)
+	if next.RefreshToken == "" {
+		// RFC 6749 section 6 lets a server keep the old refresh token.
+		next.RefreshToken = current.RefreshToken
+	}
+	if next.Scope == "" {
+		next.Scope = current.Scope
+	}
+	if err := s.Store.Save(s.Profile, next); err != nil {
+		// The old refresh token is already spent at Discord, so this
+		// sign-in is lost: say so instead of retrying with dead tokens.
+		return nil, fmt.Errorf("refreshed the token but could not save it, so the sign-in is lost: %w", err)
+	}
+	return next, nil
+}
+
+func (s *Session) load() (*tokenstore.TokenSet, error) {
+	ts, err := s.Store.Load(s.Profile)
+	var corrupt *tokenstore.CorruptError
+	switch {
+	case errors.Is(err, tokenstore.ErrNotFound):
+		return nil, fmt.Errorf("profile %q: %w", s.Profile, ErrNotLoggedIn)
+	case errors.As(err, &corrupt):
+		return nil, &LoginRequiredError{Profile: s.Profile, Err: err}
+	case err != nil:
+		return nil, err
+	}
+	return ts, nil
+}
+
+func (s *Session) fresh(ts *tokenstore.TokenSet) bool {
+	margin := s.Margin
+	if margin == 0 {
+		margin = DefaultMargin
+	}
+	return !ts.Expiry.IsZero() && s.now().Add(margin).Before(ts.Expiry)
+}
+
+func (s *Session) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Lock takes the profile's cross-process token lock, waiting until ctx is
+// done, and returns the function that releases it. Commands that change
+// the stored token set outside Token, such as logout, hold it too.
+func (s *Session) Lock(ctx context.Context) (func(), error) {
+	if err := os.MkdirAll(filepath.Dir(s.LockPath), 0o700); err != nil {
+		return nil, fmt.Errorf("create lock directory: %w", err)
+	}
+	fl := flock.New(s.LockPath)
+	locked, err := fl.TryLockContext(ctx, lockRetryDelay)
+	if err != nil {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("wait for token lock %s: %w", s.LockPath, ctxErr)
+		}
+		return nil, fmt.Errorf("lock %s: %w", s.LockPath, err)
+	}
+	if !locked {
+		return nil, fmt.Errorf("lock %s: not acquired", s.LockPath)
+	}
+	return func() { _ = fl.Unlock() }, nil
+}
+
+// refreshError turns a refresh failure into the error the CLI maps to an
+// exit code: a rejected refresh token means signing in again.
+func (s *Session) refreshError(err error) error {
+	var retrieve *oauth2.RetrieveError
+	if errors.As(err, &retrieve) && retrieve.ErrorCode == "invalid_grant" {
+		return &LoginRequiredError{Profile: s.Profile, Err: errors.New("Discord rejected the refresh token (invalid_grant)")}
+	}
+	if mapped := TokenEndpointError(err); mapped != nil {
+		return mapped
+	}
+	return fmt.Errorf("refresh token: %w", err)
+}
+
+// TokenEndpointError describes a failure answer from the token endpoint: a
+// 429 becomes a *discord.RateLimitError, a 5xx a *discord.ServerError, an
+// invalid_client a *ClientRejectedError. It returns nil when err is not
+// such an answer (a network failure, say).
+func TokenEndpointError(err error) error {
+	var retrieve *oauth2.RetrieveError
+	if !errors.As(err, &retrieve) {
+		return nil
+	}
+	status := 0
+	var header http.Header
+	if retrieve.Response != nil {
+		status = retrieve.Response.StatusCode
+		header = retrieve.Response.Header
+	}
+	switch {
+	case status == http.StatusTooManyRequests:
+		rl := discord.RateLimitFrom(header, retrieve.Body)
+		rl.Method, rl.Path = http.MethodPost, "/oauth2/token"
+		return rl
+	case status >= 500:
+		return &discord.ServerError{Method: http.MethodPost, Path: "/oauth2/token", Status: status}
+	case retrieve.ErrorCode == "invalid_client":
+		return &ClientRejectedError{Code: retrieve.ErrorCode, Description: retrieve.ErrorDescription}
+	}
+	return fmt.Errorf("token endpoint answered %d %s", status, describe(retrieve))
+}
+
+// ClientRejectedError means Discord's token endpoint rejected the client ID
+// or client secret.
+type ClientRejectedError struct {
+	Code, Description string
+}
+
+func (e *ClientRejectedError) Error() string {
+	if e.Description == "" {
+		return "Discord rejected the client credentials (" + e.Code + ")"
+	}
+	return "Discord rejected the client credentials (" + e.Code + ": " + e.Description + ")"
+}
+
+func describe(r *oauth2.RetrieveError) string {
+	parts := []string{}
+	if r.ErrorCode != "" {
+		parts = append(parts, r.ErrorCode)
+	}
+	if r.ErrorDescription != "" {
+		parts = append(parts, r.ErrorDescription)
+	}
+	return strings.Join(parts, ": ")
+}
+
+// FromOAuth2 converts an x/oauth2 token into the stored token set, taking
+// the space-separated scope list from the token response.
+func FromOAuth2(t *oauth2.Token) *tokenstore.TokenSet {
+	scope, _ := t.Extra("scope").(string)
+	tokenType := t.TokenType
+	if tokenType == "" {
+		tokenType = "Bearer"
+	}
+	return &tokenstore.TokenSet{
+		AccessToken:  t.AccessToken,
+		TokenType:    tokenType,
+		RefreshToken: t.RefreshToken,
+		Expiry:       t.Expiry,
+		Scope:        scope,
+	}
+}
