@@ -1,0 +1,310 @@
+package cmd
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/oauth2"
+
+	"github.com/dauth-cli/dauth/internal/config"
+	"github.com/dauth-cli/dauth/internal/oauthflow"
+	"github.com/dauth-cli/dauth/internal/session"
+	"github.com/dauth-cli/dauth/internal/tokenstore"
+)
+
+type loginOptions struct {
+	ClientID          string
+	RedirectURI       string
+	Scopes            string
+	ClientSecretStdin bool
+	NoBrowser         bool
+	InsecureStorage   bool
+	Timeout           time.Duration
+
+	flags config.Overrides
+}
+
+func newLoginCmd(a *app, runF func(context.Context, *loginOptions) error) *cobra.Command {
+	opts := &loginOptions{}
+	c := &cobra.Command{
+		Use:   "login",
+		Short: "Sign in to Discord in the browser and store the tokens",
+		Long: `Sign in to Discord with OAuth2 (authorization code with PKCE).
+
+dauth listens on the redirect URI (default http://localhost:3000), opens the
+authorize page in the browser, exchanges the code for tokens and stores them
+in the OS keyring. Register the redirect URI in the Discord Developer Portal
+(OAuth2 > Redirects) exactly as dauth uses it, byte for byte.
+
+The client secret is read from DAUTH_CLIENT_SECRET or, with
+--client-secret-stdin, from the first line of standard input; it is never a
+flag value, because other users can read a process's arguments. Without a
+secret dauth signs in as a public client (enable "Public Client" in the
+Developer Portal). Settings other than the secret are remembered in the
+config file, so later commands need no flags.
+
+With --no-browser, dauth only prints the URL. If you open it on another
+machine, paste the URL the browser was sent to (it starts with the redirect
+URI and fails to load) into this terminal.`,
+		Example: `  dauth login --client-id 123456789012345678
+  printf '%s\n' "$SECRET" | dauth login --client-id 123456789012345678 --client-secret-stdin
+  dauth login --redirect-uri http://localhost:8080 --scopes "identify guilds email"
+  dauth login --no-browser            # sign in from another machine's browser`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			fl := c.Flags()
+			if fl.Changed("client-id") {
+				opts.flags.ClientID = &opts.ClientID
+			}
+			if fl.Changed("redirect-uri") {
+				opts.flags.RedirectURI = &opts.RedirectURI
+			}
+			if fl.Changed("scopes") {
+				opts.flags.Scopes = &opts.Scopes
+			}
+			if opts.InsecureStorage {
+				file := "file"
+				opts.flags.Storage = &file
+			}
+			if opts.Timeout <= 0 {
+				return usageErr(fmt.Errorf("invalid --timeout %s: must be positive", opts.Timeout))
+			}
+			if runF != nil {
+				return runF(c.Context(), opts)
+			}
+			return a.loginRun(c.Context(), opts)
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&opts.ClientID, "client-id", "", "Discord application (client) ID (env DAUTH_CLIENT_ID)")
+	f.StringVar(&opts.RedirectURI, "redirect-uri", "", "redirect URI registered for the app (env DAUTH_REDIRECT_URI, default "+config.DefaultRedirectURI+")")
+	f.StringVar(&opts.Scopes, "scopes", "", "space-separated OAuth2 scopes (env DAUTH_SCOPES, default \"identify guilds\")")
+	f.BoolVar(&opts.ClientSecretStdin, "client-secret-stdin", false, "read the client secret from the first line of standard input")
+	f.BoolVar(&opts.NoBrowser, "no-browser", false, "print the authorize URL instead of opening a browser, and accept the redirected URL pasted on standard input")
+	f.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "keep tokens in a file (mode 0600) under the config directory instead of the OS keyring (env DAUTH_STORAGE=file)")
+	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for the browser to come back")
+	return c
+}
+
+func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
+	s, file, configPath, err := a.settings(opts.flags)
+	if err != nil {
+		return err
+	}
+	if s.ClientID == "" {
+		return usageErr(errMissingClientID)
+	}
+	redirect, err := oauthflow.ParseRedirectURI(s.RedirectURI)
+	if err != nil {
+		return usageErr(err)
+	}
+	endpoints, err := a.endpoints()
+	if err != nil {
+		return err
+	}
+	store, err := a.store(s)
+	if err != nil {
+		return err
+	}
+
+	secret, secretGiven, err := a.loginSecret(opts, store, file.Profiles[a.profile], s.ClientID)
+	if err != nil {
+		return err
+	}
+	cfg := oauthflow.Config{
+		ClientID:     s.ClientID,
+		ClientSecret: secret,
+		RedirectURI:  s.RedirectURI,
+		Scopes:       s.Scopes,
+		AuthURL:      endpoints.AuthURL,
+		TokenURL:     endpoints.TokenURL,
+	}
+
+	// The listener must be up before the browser can be sent to Discord.
+	listener, err := oauthflow.Listen(redirect)
+	if err != nil {
+		return err
+	}
+	defer listener.Close()
+
+	req, err := oauthflow.NewRequest(cfg)
+	if err != nil {
+		return err
+	}
+	code, err := a.awaitCode(ctx, opts, listener, req)
+	if err != nil {
+		return err
+	}
+
+	httpClient := a.httpClient()
+	exchangeCtx := context.WithValue(ctx, oauth2.HTTPClient, httpClient)
+	token, err := oauthflow.Exchange(exchangeCtx, cfg, code, req.Verifier)
+	if err != nil {
+		return exchangeError(err)
+	}
+
+	ts := session.FromOAuth2(token)
+	if err := a.saveLogin(store, ts, secret, secretGiven, file, configPath, s); err != nil {
+		return err
+	}
+
+	client := a.apiClient(httpClient, endpoints)
+	_, user, err := client.CurrentUser(ctx, ts.AccessToken)
+	if err != nil {
+		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q), but fetching the user failed: %v\n", a.profile, err)
+		return nil
+	}
+	fmt.Fprintf(a.f.ErrOut, "Logged in as %s (%s)\n", displayName(user.Username, user.GlobalName), user.ID)
+	if s.Storage == "file" {
+		fmt.Fprintf(a.f.ErrOut, "Tokens are stored in %s\n", store.Describe(a.profile))
+	}
+	return nil
+}
+
+// loginSecret returns the client secret for this login and whether the user
+// gave it now (so it must be saved). A secret stored earlier is reused only
+// for the same client ID.
+func (a *app) loginSecret(opts *loginOptions, store tokenstore.Store, stored *config.Profile, clientID string) (string, bool, error) {
+	if opts.ClientSecretStdin {
+		line, err := a.stdin.ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", false, fmt.Errorf("read client secret from standard input: %w", err)
+		}
+		secret := strings.TrimRight(line, "\r\n")
+		if secret == "" {
+			return "", false, usageErr(errors.New("--client-secret-stdin: standard input has no secret on its first line"))
+		}
+		return secret, true, nil
+	}
+	if v := a.env("DAUTH_CLIENT_SECRET"); v != "" {
+		return v, true, nil
+	}
+	if stored == nil || stored.ClientID != clientID {
+		return "", false, nil
+	}
+	secret, err := store.LoadSecret(a.profile)
+	if errors.Is(err, tokenstore.ErrNotFound) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, err
+	}
+	return secret, false, nil
+}
+
+// awaitCode prints the authorize URL, opens the browser unless told not to,
+// and waits for the code on the listener (and, with --no-browser, on stdin).
+func (a *app) awaitCode(ctx context.Context, opts *loginOptions, listener *oauthflow.Listener, req *oauthflow.Request) (string, error) {
+	fmt.Fprintf(a.f.ErrOut, "Open this URL in a browser to sign in to Discord:\n\n  %s\n\n", req.URL)
+
+	var pasted io.Reader
+	if opts.NoBrowser {
+		fmt.Fprintln(a.f.ErrOut, "Waiting for the browser. If it runs on another machine, paste the URL it was redirected to here and press Enter.")
+		pasted = a.stdin
+	} else {
+		opener := a.f.NewOpener(a.f.Getenv, a.f.ErrOut)
+		go func() {
+			if err := opener.Open(req.URL); err != nil {
+				fmt.Fprintf(a.f.ErrOut, "Could not open a browser (%v); open the URL above yourself.\n", err)
+			}
+		}()
+		fmt.Fprintln(a.f.ErrOut, "Waiting for the browser to come back...")
+	}
+
+	waitCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	code, err := listener.Wait(waitCtx, req.State, pasted, a.f.ErrOut)
+	switch {
+	case err == nil:
+		return code, nil
+	case ctx.Err() != nil:
+		return "", ctx.Err()
+	case errors.Is(err, context.DeadlineExceeded):
+		return "", fmt.Errorf("timed out after %s waiting for the browser to come back; run dauth login again, or raise --timeout", opts.Timeout)
+	}
+	return "", err
+}
+
+// saveLogin stores the secret, the token set and the settings. When a later
+// step fails it restores what the earlier steps replaced, so a failed login
+// leaves the previous sign-in as it was.
+func (a *app) saveLogin(store tokenstore.Store, ts *tokenstore.TokenSet, secret string, secretGiven bool, file *config.File, configPath string, s config.Settings) error {
+	previousSecret, previousSecretErr := store.LoadSecret(a.profile)
+	previousToken, previousTokenErr := store.Load(a.profile)
+	restoreSecret := func() {
+		if !secretGiven {
+			return
+		}
+		if previousSecretErr == nil {
+			_ = store.SaveSecret(a.profile, previousSecret)
+		} else {
+			_ = store.DeleteSecret(a.profile)
+		}
+	}
+	restoreToken := func() {
+		if previousTokenErr == nil {
+			_ = store.Save(a.profile, previousToken)
+		} else {
+			_ = store.Delete(a.profile)
+		}
+	}
+
+	if secretGiven {
+		if err := store.SaveSecret(a.profile, secret); err != nil {
+			return fmt.Errorf("save client secret: %w", err)
+		}
+	}
+	if err := store.Save(a.profile, ts); err != nil {
+		restoreSecret()
+		return fmt.Errorf("save tokens: %w", err)
+	}
+
+	if file.Profiles == nil {
+		file.Profiles = map[string]*config.Profile{}
+	}
+	previousProfile := file.Profiles[a.profile]
+	file.Profiles[a.profile] = &config.Profile{
+		ClientID:    s.ClientID,
+		RedirectURI: s.RedirectURI,
+		Scopes:      s.Scopes,
+		Storage:     s.Storage,
+	}
+	if err := file.Save(configPath); err != nil {
+		file.Profiles[a.profile] = previousProfile
+		restoreToken()
+		restoreSecret()
+		return fmt.Errorf("save settings to %s: %w", configPath, err)
+	}
+	return nil
+}
+
+// exchangeError explains a failed code exchange.
+func exchangeError(err error) error {
+	var retrieve *oauth2.RetrieveError
+	if errors.As(err, &retrieve) && retrieve.ErrorCode == "invalid_grant" {
+		return fmt.Errorf("Discord rejected the authorization code (invalid_grant: %s); check that the redirect URI matches the Developer Portal byte for byte, then run dauth login again", retrieve.ErrorDescription)
+	}
+	if mapped := session.TokenEndpointError(err); mapped != nil {
+		return mapped
+	}
+	return fmt.Errorf("exchange the authorization code: %w", err)
+}
+
+func displayName(username string, globalName *string) string {
+	if globalName != nil && *globalName != "" {
+		return *globalName
+	}
+	return username
+}
+
+func noArgs(c *cobra.Command, args []string) error {
+	if len(args) > 0 {
+		return usageErr(fmt.Errorf("%s takes no arguments, got %q", c.CommandPath(), args[0]))
+	}
+	return nil
+}
