@@ -10,7 +10,7 @@ import (
 	"strings"
 )
 
-// RevokeError is a failure answer from the token revocation endpoint.
+// RevokeError is an error response from the token revocation endpoint.
 type RevokeError struct {
 	Status      int
 	Code        string
@@ -18,7 +18,7 @@ type RevokeError struct {
 }
 
 func (e *RevokeError) Error() string {
-	msg := fmt.Sprintf("revocation endpoint answered %d", e.Status)
+	msg := fmt.Sprintf("revocation endpoint returned %d", e.Status)
 	if e.Code != "" {
 		msg += " " + e.Code
 	}
@@ -28,7 +28,7 @@ func (e *RevokeError) Error() string {
 	return msg
 }
 
-// Revoke asks the authorization server to revoke token (RFC 7009). At
+// Revoke revokes token at the authorization server (RFC 7009). At
 // Discord, revoking either token of a grant revokes the whole grant. The
 // request is form-encoded, the only body Discord's endpoint accepts, and
 // authenticates the client the same way the token endpoint does.

@@ -126,8 +126,8 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 	}
 	if err := s.Store.Save(s.Profile, next); err != nil {
 		// The old refresh token is already spent at Discord, so this
-		// sign-in is lost: say so instead of retrying with dead tokens.
-		return nil, fmt.Errorf("refreshed the token but could not save it, so the sign-in is lost: %w", err)
+		// sign-in is lost and only a new login can replace it.
+		return nil, &LoginRequiredError{Profile: s.Profile, Err: fmt.Errorf("refreshed the token but could not save it: %w", err)}
 	}
 	return next, nil
 }
@@ -195,10 +195,10 @@ func (s *Session) refreshError(err error) error {
 	return fmt.Errorf("refresh token: %w", err)
 }
 
-// TokenEndpointError describes a failure answer from the token endpoint: a
+// TokenEndpointError describes an error response from the token endpoint: a
 // 429 becomes a *discord.RateLimitError, a 5xx a *discord.ServerError, an
 // invalid_client a *ClientRejectedError. It returns nil when err is not
-// such an answer (a network failure, say).
+// such a response (a network failure, say).
 func TokenEndpointError(err error) error {
 	var retrieve *oauth2.RetrieveError
 	if !errors.As(err, &retrieve) {
@@ -220,7 +220,7 @@ func TokenEndpointError(err error) error {
 	case retrieve.ErrorCode == "invalid_client":
 		return &ClientRejectedError{Code: retrieve.ErrorCode, Description: retrieve.ErrorDescription}
 	}
-	return fmt.Errorf("token endpoint answered %d %s", status, describe(retrieve))
+	return fmt.Errorf("token endpoint returned %d %s", status, describe(retrieve))
 }
 
 // ClientRejectedError means Discord's token endpoint rejected the client ID

@@ -226,6 +226,10 @@ func TestTokenSaveFailureReported(t *testing.T) {
 	if !errors.Is(err, store.saveErr) {
 		t.Errorf("err = %v, want it to wrap the save error", err)
 	}
+	var loginRequired *LoginRequiredError
+	if !errors.As(err, &loginRequired) {
+		t.Errorf("err = %v, want *LoginRequiredError: the old refresh token is spent", err)
+	}
 }
 
 func TestTokenRateLimitedRefresh(t *testing.T) {
