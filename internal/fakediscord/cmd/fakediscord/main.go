@@ -1,7 +1,7 @@
 // Command fakediscord runs the Discord emulator of package fakediscord as a
 // loopback HTTP server, and replaces a browser in demos and black-box tests.
 //
-//	fakediscord serve [-addr 127.0.0.1:0] [-mode approve|deny|consent] [-guilds N] [-url-file FILE]
+//	fakediscord serve [-addr 127.0.0.1:0] [-mode approve|deny|consent] [-guilds N] [-url-file FILE] [-redirect-uri URI]
 //	fakediscord open URL
 //
 // serve prints the base URL (http://127.0.0.1:PORT) on stdout, and to the URL
@@ -41,7 +41,7 @@ const (
 )
 
 const usage = `usage:
-  fakediscord serve [-addr 127.0.0.1:0] [-mode approve|deny|consent] [-guilds N] [-url-file FILE]
+  fakediscord serve [-addr 127.0.0.1:0] [-mode approve|deny|consent] [-guilds N] [-url-file FILE] [-redirect-uri URI]
   fakediscord open URL
 `
 
@@ -79,6 +79,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	modeName := flags.String("mode", "approve", "how the emulated user answers authorization requests: approve, deny or consent")
 	guilds := flags.Int("guilds", 3, "number of guilds the emulated user is in")
 	urlFile := flags.String("url-file", "", "`file` to write the base URL to, in addition to stdout")
+	var redirectURIs []string
+	flags.Func("redirect-uri", "register `uri` as a redirect URI of both default apps, in addition to "+fakediscord.DefaultRedirectURI+" (repeatable)", func(uri string) error {
+		redirectURIs = append(redirectURIs, uri)
+		return nil
+	})
 	if err := flags.Parse(args); err != nil {
 		return exitUsage
 	}
@@ -102,7 +107,11 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	emulator := fakediscord.New(fakediscord.Options{GuildCount: *guilds})
+	apps := fakediscord.DefaultApps()
+	for i := range apps {
+		apps[i].RedirectURIs = append(apps[i].RedirectURIs, redirectURIs...)
+	}
+	emulator := fakediscord.New(fakediscord.Options{Apps: apps, GuildCount: *guilds})
 	emulator.SetMode(mode)
 
 	listener, err := net.Listen("tcp", listenAddr)
