@@ -32,10 +32,9 @@ completions:
 		mv $$file.tmp $$file; \
 	done
 
-# bench: run the Go benchmarks, then scripts/bench.sh if it exists
+# bench: start-up time, memory, request counts and the Go benchmarks
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./...
-	@if [ -f scripts/bench.sh ]; then echo "bash scripts/bench.sh"; bash scripts/bench.sh; fi
+	bash scripts/bench.sh
 
 # cross: check that dauth builds for macOS (arm64) and Windows (amd64)
 cross:

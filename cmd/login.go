@@ -112,6 +112,12 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 
+	// Find a missing or locked keyring now, not after the user has
+	// approved the app in the browser.
+	if _, err := store.Load(a.profile); err != nil && !storeReadable(err) {
+		return err
+	}
+
 	secret, secretGiven, err := a.loginSecret(opts, store, file.Profiles[a.profile], s.ClientID)
 	if err != nil {
 		return err
@@ -293,6 +299,13 @@ func exchangeError(err error) error {
 		return mapped
 	}
 	return fmt.Errorf("exchange the authorization code: %w", err)
+}
+
+// storeReadable reports whether a Load error still lets login save a new
+// token set: nothing stored yet, or a stored set that the login replaces.
+func storeReadable(err error) bool {
+	var corrupt *tokenstore.CorruptError
+	return errors.Is(err, tokenstore.ErrNotFound) || errors.As(err, &corrupt)
 }
 
 func displayName(username string, globalName *string) string {

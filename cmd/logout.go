@@ -72,8 +72,10 @@ func (a *app) logoutRun(ctx context.Context, opts *logoutOptions) error {
 			return fmt.Errorf("remove stored tokens (%s): %w", store.Describe(a.profile), err)
 		}
 	}
+	forgotten := false
 	if opts.ForgetApp {
-		if err := a.forgetApp(store); err != nil {
+		forgotten, err = a.forgetApp(store)
+		if err != nil {
 			return err
 		}
 	}
@@ -86,8 +88,11 @@ func (a *app) logoutRun(ctx context.Context, opts *logoutOptions) error {
 	if ts != nil {
 		fmt.Fprintf(a.f.ErrOut, "Logged out of profile %q and revoked its grant at Discord.\n", a.profile)
 	}
-	if opts.ForgetApp {
+	switch {
+	case forgotten:
 		fmt.Fprintf(a.f.ErrOut, "Removed the settings and client secret of profile %q.\n", a.profile)
+	case opts.ForgetApp && ts == nil:
+		fmt.Fprintf(a.f.ErrOut, "Profile %q has no stored tokens, settings or client secret; nothing to do.\n", a.profile)
 	}
 	return nil
 }
@@ -111,20 +116,24 @@ func (a *app) revoke(ctx context.Context, env *apiEnv, ts *tokenstore.TokenSet) 
 	return oauthflow.Revoke(ctx, env.http, cfg, endpoints.RevokeURL, ts.RefreshToken, "refresh_token")
 }
 
-func (a *app) forgetApp(store tokenstore.Store) error {
+// forgetApp removes the profile's client secret and settings, and reports
+// whether there was anything to remove.
+func (a *app) forgetApp(store tokenstore.Store) (bool, error) {
+	_, secretErr := store.LoadSecret(a.profile)
+	hadSecret := secretErr == nil
 	if err := store.DeleteSecret(a.profile); err != nil {
-		return fmt.Errorf("remove stored client secret: %w", err)
+		return false, fmt.Errorf("remove stored client secret: %w", err)
 	}
 	file, path, err := a.loadConfig()
 	if err != nil {
-		return err
+		return hadSecret, err
 	}
 	if _, ok := file.Profiles[a.profile]; !ok {
-		return nil
+		return hadSecret, nil
 	}
 	delete(file.Profiles, a.profile)
 	if err := file.Save(path); err != nil {
-		return fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
+		return true, fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
 	}
-	return nil
+	return true, nil
 }

@@ -204,7 +204,7 @@ func (r *statusRecorder) Write(b []byte) (int, error) {
 const maxRedirects = 10
 
 func open(ctx context.Context, args []string, stderr io.Writer) int {
-	if len(args) != 1 {
+	if len(args) != 1 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprint(stderr, "fakediscord open: expected exactly one URL\n"+usage)
 		return exitUsage
 	}
