@@ -36,7 +36,8 @@ response body as received.
 
 PATH is relative to https://discord.com/api/v10, such as /users/@me or
 users/@me/guilds. Fields given with -f are sent as query parameters for GET
-and as a JSON object of strings otherwise; -f makes the default method POST.
+and as a JSON object of strings otherwise; -f makes the default method POST,
+except with --paginate, which always uses GET.
 With --paginate, dauth follows a list endpoint with ?after=<last id> until a
 page is empty or shorter than ?limit=, and prints one JSON array.
 
@@ -82,7 +83,9 @@ func (o *apiOptions) prepare(methodGiven bool) error {
 	if !strings.HasPrefix(o.Path, "/") {
 		o.Path = "/" + o.Path
 	}
-	if !methodGiven && len(o.Fields) > 0 {
+	// Fields make the default method POST, as in gh api, but --paginate
+	// only makes sense for GET and its fields are the query (limit=200).
+	if !methodGiven && len(o.Fields) > 0 && !o.Paginate {
 		o.Method = http.MethodPost
 	}
 	o.Method = strings.ToUpper(o.Method)

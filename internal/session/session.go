@@ -220,7 +220,11 @@ func TokenEndpointError(err error) error {
 	case retrieve.ErrorCode == "invalid_client":
 		return &ClientRejectedError{Code: retrieve.ErrorCode, Description: retrieve.ErrorDescription}
 	}
-	return fmt.Errorf("token endpoint returned %d %s", status, describe(retrieve))
+	detail := describe(retrieve)
+	if detail == "" {
+		return fmt.Errorf("token endpoint returned %d", status)
+	}
+	return fmt.Errorf("token endpoint returned %d: %s", status, detail)
 }
 
 // ClientRejectedError means Discord's token endpoint rejected the client ID
