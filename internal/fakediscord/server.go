@@ -122,6 +122,9 @@ type Options struct {
 	AccessTokenTTL time.Duration
 	// GuildCount is the number of guilds the emulated user is in; 0 means 3.
 	GuildCount int
+	// OnRequest, when set, is called after each emulated Discord request is
+	// served (admin requests excluded), with the entry added to Requests.
+	OnRequest func(Request)
 }
 
 // Fault makes the next Times requests that match Method and Path fail with
@@ -158,6 +161,7 @@ type Request struct {
 
 // Server emulates Discord. Its methods are safe for concurrent use.
 type Server struct {
+	onRequest      func(Request)
 	now            func() time.Time
 	accessTokenTTL time.Duration
 	apps           []App
@@ -206,6 +210,7 @@ func New(opts Options) *Server {
 		access:         map[string]*grant{},
 		refresh:        map[string]*grant{},
 		buckets:        map[string]*rateBucket{},
+		onRequest:      opts.OnRequest,
 	}
 	for _, app := range apps {
 		app.RedirectURIs = slices.Clone(app.RedirectURIs)
@@ -224,9 +229,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 	defer func() {
+		entry := Request{Method: r.Method, Path: r.URL.Path, Status: rec.status}
 		s.mu.Lock()
-		s.requests = append(s.requests, Request{Method: r.Method, Path: r.URL.Path, Status: rec.status})
+		s.requests = append(s.requests, entry)
 		s.mu.Unlock()
+		if s.onRequest != nil {
+			s.onRequest(entry)
+		}
 	}()
 
 	if f, ok := s.takeFault(r); ok {

@@ -111,7 +111,14 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	for i := range apps {
 		apps[i].RedirectURIs = append(apps[i].RedirectURIs, redirectURIs...)
 	}
-	emulator := fakediscord.New(fakediscord.Options{Apps: apps, GuildCount: *guilds})
+	emulator := fakediscord.New(fakediscord.Options{
+		Apps:       apps,
+		GuildCount: *guilds,
+		// The query is left out of the log because it carries codes and state.
+		OnRequest: func(req fakediscord.Request) {
+			logger.Info("request", "method", req.Method, "path", req.Path, "status", req.Status)
+		},
+	})
 	emulator.SetMode(mode)
 
 	listener, err := net.Listen("tcp", listenAddr)
@@ -131,7 +138,7 @@ func serve(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	logger.Info("serving", "url", baseURL, "mode", mode.String(), "guilds", *guilds)
 
 	server := &http.Server{
-		Handler:           logRequests(logger, emulator),
+		Handler:           emulator,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	serveErr := make(chan error, 1)
@@ -169,35 +176,6 @@ func loopbackListenAddr(addr string) (string, error) {
 		return "", fmt.Errorf("invalid -addr %q: the emulator listens only on a loopback address such as 127.0.0.1 or [::1]", addr)
 	}
 	return addr, nil
-}
-
-// logRequests logs method, path and status of each request; the query is
-// left out because it carries codes and state.
-func logRequests(logger *slog.Logger, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
-		next.ServeHTTP(rec, r)
-		logger.Info("request", "method", r.Method, "path", r.URL.Path, "status", rec.status)
-	})
-}
-
-type statusRecorder struct {
-	http.ResponseWriter
-	status      int
-	wroteHeader bool
-}
-
-func (r *statusRecorder) WriteHeader(status int) {
-	if !r.wroteHeader {
-		r.status = status
-		r.wroteHeader = true
-	}
-	r.ResponseWriter.WriteHeader(status)
-}
-
-func (r *statusRecorder) Write(b []byte) (int, error) {
-	r.wroteHeader = true
-	return r.ResponseWriter.Write(b)
 }
 
 // maxRedirects matches the limit of Go's default HTTP client.
