@@ -52,10 +52,24 @@ type verdict struct {
 }
 
 // judgeCallback checks a redirect query against the expected state. Only a
-// query with exactly one state value equal to state can end the login.
+// query with exactly one state value equal to state, and at most one code
+// value, can end the login.
 func judgeCallback(query url.Values, state string) verdict {
+	// RFC 6749, section 3.1: request and response parameters must not be
+	// included more than once. With two codes, the one that Wait would pick
+	// may not be the one that Discord issued.
+	for _, name := range []string{"state", "code"} {
+		if len(query[name]) > 1 {
+			return verdict{
+				status:  http.StatusBadRequest,
+				page:    repeatedParameterPage,
+				problem: "The pasted URL contains the " + name + " parameter more than once. Paste the address from the browser's address bar unchanged.",
+			}
+		}
+	}
+
 	states := query["state"]
-	if len(states) != 1 || states[0] == "" {
+	if len(states) == 0 || states[0] == "" {
 		return verdict{
 			status:  http.StatusBadRequest,
 			page:    missingStatePage,
@@ -92,20 +106,19 @@ func judgeCallback(query url.Values, state string) verdict {
 }
 
 // parsePasted turns a pasted line into a redirect query. The line may be the
-// whole redirected URL or only its query, with or without the leading "?".
-// ok is false when the line holds none of code, state and error.
-func parsePasted(line string) (query url.Values, ok bool) {
+// whole redirected URL, whose scheme, host, port and path must match
+// redirect, or its path and query, whose path must match, or only its query,
+// with or without the leading "?". ok is false for any other line, and when
+// the query contains none of code, state and error.
+func parsePasted(line string, redirect *url.URL) (query url.Values, ok bool) {
 	text := strings.Trim(strings.TrimSpace(line), `"'<>`)
 
-	if strings.Contains(text, "://") {
-		u, err := url.Parse(text)
-		if err != nil {
-			return nil, false
-		}
-		text = u.RawQuery
+	rawQuery, ok := pastedQuery(text, redirect)
+	if !ok {
+		return nil, false
 	}
 
-	query, err := url.ParseQuery(strings.TrimPrefix(text, "?"))
+	query, err := url.ParseQuery(rawQuery)
 	if err != nil {
 		return nil, false
 	}
@@ -115,6 +128,72 @@ func parsePasted(line string) (query url.Values, ok bool) {
 	}
 
 	return query, true
+}
+
+// pastedQuery returns the raw query of a pasted URL, path and query, or bare
+// query. ok is false when a URL or path does not match redirect.
+func pastedQuery(text string, redirect *url.URL) (rawQuery string, ok bool) {
+	switch {
+	case strings.HasPrefix(text, "?"):
+		return text[1:], true
+
+	case strings.HasPrefix(text, "/"):
+		u, err := url.Parse(text)
+		// "//host/path" is a URL with a host but no scheme, not a path.
+		if err != nil || u.Host != "" || redirectPath(u) != redirectPath(redirect) {
+			return "", false
+		}
+		return u.RawQuery, true
+
+	case hasScheme(text):
+		u, err := url.Parse(text)
+		if err != nil || !matchesRedirect(u, redirect) {
+			return "", false
+		}
+		return u.RawQuery, true
+	}
+
+	return text, true
+}
+
+// hasScheme reports whether text starts with a URI scheme followed by a
+// colon (RFC 3986, section 3.1). A bare query does not, because "=" or "&"
+// comes before any colon in it.
+func hasScheme(text string) bool {
+	for i, r := range text {
+		switch {
+		case r == ':':
+			return i > 0
+		case 'a' <= r && r <= 'z', 'A' <= r && r <= 'Z':
+		case i > 0 && ('0' <= r && r <= '9' || r == '+' || r == '-' || r == '.'):
+		default:
+			return false
+		}
+	}
+
+	return false
+}
+
+// matchesRedirect reports whether u has the scheme, host, port and path of
+// redirect and no user name. The port may be left out when it is 80, which is
+// how browsers show it. Hosts compare case-insensitively, as browsers
+// lowercase them.
+func matchesRedirect(u, redirect *url.URL) bool {
+	return strings.EqualFold(u.Scheme, redirect.Scheme) &&
+		u.Opaque == "" &&
+		u.User == nil &&
+		strings.EqualFold(u.Hostname(), redirect.Hostname()) &&
+		portOrDefault(u) == portOrDefault(redirect) &&
+		redirectPath(u) == redirectPath(redirect)
+}
+
+// portOrDefault returns the port of an http URL, or "80" when it has none.
+func portOrDefault(u *url.URL) string {
+	if port := u.Port(); port != "" {
+		return port
+	}
+
+	return "80"
 }
 
 // cleanText drops control and format characters (such as bidi overrides) and cuts s to at most limit runes, so

@@ -27,6 +27,9 @@ func TestJudgeCallback(t *testing.T) {
 		{name: "wrong state", query: "code=abc&state=other", wantStatus: http.StatusBadRequest},
 		{name: "state prefix", query: "code=abc&state=the-stat", wantStatus: http.StatusBadRequest},
 		{name: "duplicate state", query: "code=abc&state=the-state&state=the-state", wantStatus: http.StatusBadRequest},
+		{name: "duplicate code", query: "code=abc&code=def&state=the-state", wantStatus: http.StatusBadRequest},
+		{name: "duplicate code same value", query: "code=abc&code=abc&state=the-state", wantStatus: http.StatusBadRequest},
+		{name: "duplicate code with error", query: "error=access_denied&code=a&code=b&state=the-state", wantStatus: http.StatusBadRequest},
 		{name: "denied wrong state", query: "error=access_denied&state=other", wantStatus: http.StatusBadRequest},
 		{name: "missing code", query: "state=the-state", wantStatus: http.StatusBadRequest},
 	}
@@ -68,26 +71,56 @@ func TestParsePasted(t *testing.T) {
 
 	tests := []struct {
 		name      string
+		redirect  string
 		line      string
 		wantOK    bool
 		wantCode  string
 		wantState string
 	}{
 		{name: "full URL", line: "http://localhost:3000/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
-		{name: "full URL with path", line: "http://localhost:3000/callback?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "full URL without slash", line: "http://localhost:3000?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "full URL upper-case host", line: "HTTP://LocalHost:3000/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "full URL with fragment", line: "http://localhost:3000/?code=abc&state=s1#_=_", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "full URL with path", redirect: "http://localhost:3000/callback", line: "http://localhost:3000/callback?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "default port left out", redirect: "http://127.0.0.1:80", line: "http://127.0.0.1/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "default port given", redirect: "http://127.0.0.1", line: "http://127.0.0.1:80/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "IPv6 host", redirect: "http://[::1]:3000", line: "http://[::1]:3000/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "path and query", line: "/?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "path and query with path", redirect: "http://localhost:3000/callback", line: "/callback?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
 		{name: "query with question mark", line: "?code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
 		{name: "bare query", line: "code=abc&state=s1", wantOK: true, wantCode: "abc", wantState: "s1"},
+		{name: "bare query with colon", line: "code=abc&state=s1:x", wantOK: true, wantCode: "abc", wantState: "s1:x"},
 		{name: "spaces and quotes", line: "  'http://localhost:3000/?code=abc&state=s1'\r", wantOK: true, wantCode: "abc", wantState: "s1"},
 		{name: "error only", line: "http://localhost:3000/?error=access_denied&state=s1", wantOK: true, wantState: "s1"},
 		{name: "plain text", line: "hello there", wantOK: false},
 		{name: "other URL", line: "https://discord.com/app", wantOK: false},
 		{name: "bad escape", line: "code=%zz&state=s1", wantOK: false},
+		{name: "other host", line: "http://attacker.example:3000/?code=abc&state=s1", wantOK: false},
+		{name: "loopback address for localhost", line: "http://127.0.0.1:3000/?code=abc&state=s1", wantOK: false},
+		{name: "other port", line: "http://localhost:3001/?code=abc&state=s1", wantOK: false},
+		{name: "port left out", line: "http://localhost/?code=abc&state=s1", wantOK: false},
+		{name: "other scheme", line: "https://localhost:3000/?code=abc&state=s1", wantOK: false},
+		{name: "other path", line: "http://localhost:3000/other?code=abc&state=s1", wantOK: false},
+		{name: "path missing", redirect: "http://localhost:3000/callback", line: "http://localhost:3000/?code=abc&state=s1", wantOK: false},
+		{name: "user name", line: "http://attacker.example@localhost:3000/?code=abc&state=s1", wantOK: false},
+		{name: "scheme left out", line: "localhost:3000/?code=abc&state=s1", wantOK: false},
+		{name: "scheme-relative URL", line: "//attacker.example:3000/?code=abc&state=s1", wantOK: false},
+		{name: "other relative path", line: "/other?code=abc&state=s1", wantOK: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 
-			query, ok := parsePasted(tt.line)
+			rawRedirect := tt.redirect
+			if rawRedirect == "" {
+				rawRedirect = "http://localhost:3000"
+			}
+			redirect, err := url.Parse(rawRedirect)
+			if err != nil {
+				t.Fatal(err)
+			}
+
+			query, ok := parsePasted(tt.line, redirect)
 			if ok != tt.wantOK {
 				t.Fatalf("ok = %v, want %v", ok, tt.wantOK)
 			}
@@ -161,6 +194,9 @@ func TestPagesSelfContained(t *testing.T) {
 
 	pages := map[string]page{
 		"success":       successPage,
+		"failed":        failedPage,
+		"neutral":       neutralPage,
+		"repeated":      repeatedParameterPage,
 		"finished":      finishedPage,
 		"missing state": missingStatePage,
 		"wrong state":   wrongStatePage,

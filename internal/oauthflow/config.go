@@ -1,7 +1,8 @@
 // Package oauthflow runs the OAuth2 authorization code flow with PKCE for a
-// command-line client: it builds the authorize URL, receives the redirect on a
+// command-line client. It builds the authorize URL, receives the redirect on a
 // loopback listener (or from a URL the user pastes), and exchanges the code for
-// a token.
+// a token. The browser learns whether the sign-in worked only after the
+// exchange, when the caller passes its result to Listener.Finish.
 package oauthflow
 
 import "golang.org/x/oauth2"

@@ -21,9 +21,16 @@ import (
 const (
 	readHeaderTimeout = 10 * time.Second
 	readTimeout       = 30 * time.Second
-	writeTimeout      = 30 * time.Second
 	idleTimeout       = 60 * time.Second
 	maxHeaderBytes    = 64 << 10
+
+	// holdTimeout bounds how long a callback that ended the wait with a code
+	// waits for Finish or Close before it gets the neutral page.
+	holdTimeout = 2 * time.Minute
+
+	// pageWriteTimeout is the time allowed to send a page once the handler
+	// writes it. The server's WriteTimeout is holdTimeout plus this.
+	pageWriteTimeout = 30 * time.Second
 
 	// shutdownTimeout bounds how long Close waits for the last page to be
 	// sent before it drops the connections.
@@ -63,8 +70,12 @@ func (e *PortInUseError) Unwrap() error { return e.Err }
 //
 // It serves only GET on the redirect URI's path. Each callback is handed to
 // the single running Wait, which judges it. A callback that arrives before
-// Wait starts is held until then.
+// Wait starts waits until then. The browser request whose code ends the wait
+// gets its page only when the caller reports the outcome of the code
+// exchange with Finish, so the browser never shows "Signed in" for a code
+// that the token endpoint then rejects.
 type Listener struct {
+	// redirect is the redirect URI, with the actual port when it had port 0.
 	redirect *url.URL
 	path     string
 	port     int
@@ -75,9 +86,19 @@ type Listener struct {
 
 	callbacks chan callback
 
-	waitStarted atomic.Bool
-	finished    chan struct{}
-	finishOnce  sync.Once
+	waitStarted  atomic.Bool
+	waitDone     chan struct{}
+	waitDoneOnce sync.Once
+
+	// holdTimeout is how long the response to the callback that ended the
+	// wait with a code waits for outcome.
+	holdTimeout time.Duration
+
+	// outcome is closed by the first of Finish and Close, after outcomePage
+	// is set. The held response then gets outcomePage.
+	outcome     chan struct{}
+	outcomePage page
+	outcomeOnce sync.Once
 
 	closed    chan struct{}
 	closeOnce sync.Once
@@ -100,6 +121,12 @@ type callback struct {
 // port 0, which is meant for tests, the kernel picks a free port and Port
 // returns it. Listen never listens on a non-loopback address.
 func Listen(redirect *url.URL) (*Listener, error) {
+	return listen(redirect, holdTimeout)
+}
+
+// listen is Listen with the hold timeout as a parameter, so that tests can
+// shorten it.
+func listen(redirect *url.URL, hold time.Duration) (*Listener, error) {
 	if err := checkRedirectURL(redirect, redirect.String(), true); err != nil {
 		return nil, err
 	}
@@ -114,22 +141,31 @@ func Listen(redirect *url.URL) (*Listener, error) {
 		return nil, err
 	}
 
+	actualPort := listeners[0].Addr().(*net.TCPAddr).Port
 	l := &Listener{
-		redirect:  redirect,
-		path:      redirectPath(redirect),
-		port:      listeners[0].Addr().(*net.TCPAddr).Port,
-		listeners: listeners,
-		callbacks: make(chan callback),
-		finished:  make(chan struct{}),
-		closed:    make(chan struct{}),
+		redirect:    withPort(redirect, actualPort),
+		path:        redirectPath(redirect),
+		port:        actualPort,
+		listeners:   listeners,
+		callbacks:   make(chan callback),
+		waitDone:    make(chan struct{}),
+		holdTimeout: hold,
+		outcome:     make(chan struct{}),
+		closed:      make(chan struct{}),
 	}
 	l.server = &http.Server{
 		Handler:           http.HandlerFunc(l.serveCallback),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
+		// net/http sets the write deadline when it has read the request
+		// headers, and the clock keeps running while the handler blocks.
+		// A WriteTimeout shorter than the hold would drop the held page
+		// and leave the browser with an empty response. ReadTimeout needs
+		// no such margin: for a request without a body, the server clears
+		// the read deadline before it calls the handler (Go 1.26).
+		WriteTimeout:   hold + pageWriteTimeout,
+		IdleTimeout:    idleTimeout,
+		MaxHeaderBytes: maxHeaderBytes,
 	}
 
 	for _, ln := range listeners {
@@ -220,6 +256,18 @@ func (l *Listener) Port() int {
 	return l.port
 }
 
+// withPort returns redirect with the given port when its port is 0, and
+// redirect itself otherwise.
+func withPort(redirect *url.URL, port int) *url.URL {
+	if redirect.Port() != "0" {
+		return redirect
+	}
+
+	u := *redirect
+	u.Host = net.JoinHostPort(redirect.Hostname(), strconv.Itoa(port))
+	return &u
+}
+
 // serveCallback handles one HTTP request. Only GET on the redirect path reaches
 // Wait; the rest never ends the wait.
 func (l *Listener) serveCallback(w http.ResponseWriter, r *http.Request) {
@@ -237,7 +285,7 @@ func (l *Listener) serveCallback(w http.ResponseWriter, r *http.Request) {
 	cb := callback{query: r.URL.Query(), reply: make(chan verdict, 1)}
 	select {
 	case l.callbacks <- cb:
-	case <-l.finished:
+	case <-l.waitDone:
 		writePage(w, http.StatusOK, finishedPage)
 		return
 	case <-l.closed:
@@ -249,33 +297,43 @@ func (l *Listener) serveCallback(w http.ResponseWriter, r *http.Request) {
 
 	// Wait replies to every callback it receives, so this cannot block.
 	v := <-cb.reply
+	if v.end && v.err == nil {
+		l.serveHeld(w, r)
+		return
+	}
 	writePage(w, v.status, v.page)
 }
 
 // Wait returns the authorization code from the first valid redirect.
 //
 // A redirect arrives as a GET to the redirect URI or, when pasted is not nil,
-// as a line read from pasted: the final redirected URL, or only its query,
-// copied from a browser on another machine. Both go through the same checks.
-// Wait ends on
-//   - the right state and a code: it returns the code;
-//   - the right state and an error parameter: it returns *AuthorizeError;
+// as a line read from pasted, copied from a browser on another machine. A
+// pasted line is the final redirected URL, whose scheme, host, port and path
+// must match the redirect URI, or only its query, with or without the path.
+// Both go through the same checks. Wait ends on
+//   - the right state and a code: it returns the code. When the code came
+//     from the browser, the browser gets no page yet: call Finish with the
+//     result of the code exchange;
+//   - the right state and an error parameter: it returns *AuthorizeError,
+//     and the browser gets the error page at once;
 //   - ctx done: it returns ctx.Err(), so context.DeadlineExceeded for a
 //     timeout and context.Canceled for an interrupt;
 //   - Close: it returns ErrListenerClosed.
 //
-// A missing or wrong state, or a missing code, does not end the wait. For a
-// pasted line, a message that explains the problem goes to errOut; it never
-// repeats the line, which may hold a code. EOF on pasted only stops reading
-// it. Wait does not close pasted, and a read that is blocked on it when Wait
-// returns ends only when that read returns. After Wait returns, further
-// callbacks get a page saying that the sign-in has already ended. Wait may be
-// called once per Listener.
+// A missing or wrong state, a missing code, or a code or state parameter that
+// appears more than once (RFC 6749, section 3.1, forbids repeated
+// parameters) does not end the wait, and the browser gets a 400 page. For a
+// pasted line, a message that explains the problem goes to errOut. It never
+// repeats the line, which may contain a code. EOF on pasted only stops
+// reading it. Wait does not close pasted, and a read that is blocked on it
+// when Wait returns ends only when that read returns. After Wait returns,
+// further callbacks get a page saying that the sign-in has already ended.
+// Wait may be called once per Listener.
 func (l *Listener) Wait(ctx context.Context, state string, pasted io.Reader, errOut io.Writer) (string, error) {
 	if !l.waitStarted.CompareAndSwap(false, true) {
 		return "", errors.New("oauthflow: Wait called twice on one Listener")
 	}
-	defer l.finishOnce.Do(func() { close(l.finished) })
+	defer l.waitDoneOnce.Do(func() { close(l.waitDone) })
 
 	if errOut == nil {
 		errOut = io.Discard
@@ -314,7 +372,7 @@ func (l *Listener) Wait(ctx context.Context, state string, pasted io.Reader, err
 				continue
 			}
 
-			query, isRedirect := parsePasted(line.text)
+			query, isRedirect := parsePasted(line.text, l.redirect)
 			if !isRedirect {
 				fmt.Fprintln(errOut, notRedirectMessage(l.redirect))
 				continue
@@ -358,7 +416,7 @@ func (l *Listener) readPasted(r io.Reader) <-chan pastedLine {
 		for scanner.Scan() {
 			select {
 			case lines <- pastedLine{text: scanner.Text()}:
-			case <-l.finished:
+			case <-l.waitDone:
 				return
 			}
 		}
@@ -366,7 +424,7 @@ func (l *Listener) readPasted(r io.Reader) <-chan pastedLine {
 		if err := scanner.Err(); err != nil {
 			select {
 			case lines <- pastedLine{err: err}:
-			case <-l.finished:
+			case <-l.waitDone:
 			}
 		}
 	}()
@@ -374,11 +432,14 @@ func (l *Listener) readPasted(r io.Reader) <-chan pastedLine {
 	return lines
 }
 
-// Close stops the listener. It first lets pages already being sent finish,
-// for at most a few seconds, so that the browser still shows the result after
-// Wait has returned. A running Wait returns ErrListenerClosed.
+// Close stops the listener. A held response that Finish has not released
+// gets a neutral page that points to the terminal. Close then lets pages
+// already being sent finish, for at most a few seconds, so that the browser
+// still shows the result after Wait has returned. A running Wait returns
+// ErrListenerClosed.
 func (l *Listener) Close() error {
 	l.closeOnce.Do(func() {
+		l.setOutcome(neutralPage)
 		close(l.closed)
 
 		ctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)

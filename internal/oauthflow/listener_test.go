@@ -48,12 +48,18 @@ func startListener(t *testing.T, ctx context.Context, rawRedirect string, pasted
 
 func listenOnly(t *testing.T, rawRedirect string) *testListener {
 	t.Helper()
+	return listenHolding(t, rawRedirect, holdTimeout)
+}
+
+// listenHolding is listenOnly with the given hold timeout.
+func listenHolding(t *testing.T, rawRedirect string, hold time.Duration) *testListener {
+	t.Helper()
 
 	redirect, err := url.Parse(rawRedirect)
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := Listen(redirect)
+	l, err := listen(redirect, hold)
 	if err != nil {
 		t.Fatalf("Listen(%s) error: %v", rawRedirect, err)
 	}
@@ -131,6 +137,72 @@ func (tl *testListener) get(t *testing.T, pathAndQuery string) response {
 	return tl.send(t, http.MethodGet, "127.0.0.1", pathAndQuery)
 }
 
+// sent is the outcome of a request sent by sendAsync.
+type sent struct {
+	resp response
+	err  error
+}
+
+// sendAsync sends a request from another goroutine, for a callback whose
+// response the listener holds.
+func (tl *testListener) sendAsync(method, host, pathAndQuery string) <-chan sent {
+	done := make(chan sent, 1)
+	go func() {
+		resp, err := tl.trySend(method, host, pathAndQuery)
+		done <- sent{resp, err}
+	}()
+
+	return done
+}
+
+// getAsync is sendAsync for a GET to 127.0.0.1.
+func (tl *testListener) getAsync(pathAndQuery string) <-chan sent {
+	return tl.sendAsync(http.MethodGet, "127.0.0.1", pathAndQuery)
+}
+
+// awaitResponse waits for the response to a request from sendAsync.
+func awaitResponse(t *testing.T, done <-chan sent) response {
+	t.Helper()
+
+	select {
+	case got := <-done:
+		if got.err != nil {
+			t.Fatal(got.err)
+		}
+		return got.resp
+	case <-time.After(10 * time.Second):
+		t.Fatal("no response within 10s")
+		return response{}
+	}
+}
+
+// assertNoResponse fails if a response to the request from sendAsync has
+// arrived.
+func assertNoResponse(t *testing.T, done <-chan sent) {
+	t.Helper()
+
+	select {
+	case got := <-done:
+		t.Fatalf("response arrived (status %d, error %v), want it held; body:\n%s", got.resp.status, got.err, got.resp.body)
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+// succeed sends the right callback, waits for Wait to return its code,
+// calls Finish(nil) and returns the response.
+func (tl *testListener) succeed(t *testing.T) response {
+	t.Helper()
+
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	r := tl.result(t)
+	if r.err != nil || r.code != testCode {
+		t.Errorf("Wait = (%q, %v), want (%q, nil)", r.code, r.err, testCode)
+	}
+	tl.listener.Finish(nil)
+
+	return awaitResponse(t, done)
+}
+
 // result waits for Wait to return.
 func (tl *testListener) result(t *testing.T) waitResult {
 	t.Helper()
@@ -161,13 +233,9 @@ func (tl *testListener) assertSucceedsAfter(t *testing.T) {
 	t.Helper()
 
 	tl.assertStillWaiting(t)
-	resp := tl.get(t, "/?code="+testCode+"&state="+testState)
+	resp := tl.succeed(t)
 	if resp.status != http.StatusOK {
 		t.Errorf("final callback status = %d, want 200", resp.status)
-	}
-	r := tl.result(t)
-	if r.err != nil || r.code != testCode {
-		t.Errorf("Wait = (%q, %v), want (%q, nil)", r.code, r.err, testCode)
 	}
 }
 
@@ -206,11 +274,12 @@ func TestListenerOtherPathNotFound(t *testing.T) {
 
 	assertStatus(t, resp, http.StatusNotFound)
 	tl.assertStillWaiting(t)
-	resp = tl.get(t, "/callback?code="+testCode+"&state="+testState)
-	assertStatus(t, resp, http.StatusOK)
+	done := tl.getAsync("/callback?code=" + testCode + "&state=" + testState)
 	if r := tl.result(t); r.code != testCode {
 		t.Errorf("Wait code = %q, want %q", r.code, testCode)
 	}
+	tl.listener.Finish(nil)
+	assertStatus(t, awaitResponse(t, done), http.StatusOK)
 }
 
 func TestListenerPostNotAllowed(t *testing.T) {
@@ -323,9 +392,18 @@ func TestListenerDeniedDescriptionEscaped(t *testing.T) {
 func TestListenerSuccess(t *testing.T) {
 	t.Parallel()
 	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
 
-	resp := tl.get(t, "/?code="+testCode+"&state="+testState)
+	r := tl.result(t)
 
+	if r.err != nil {
+		t.Fatalf("Wait error: %v", r.err)
+	}
+	if r.code != testCode {
+		t.Errorf("Wait code = %q, want %q", r.code, testCode)
+	}
+	tl.listener.Finish(nil)
+	resp := awaitResponse(t, done)
 	assertStatus(t, resp, http.StatusOK)
 	if !strings.Contains(resp.body, "Signed in. You can close this tab and return to the terminal.") {
 		t.Errorf("success page text missing:\n%s", resp.body)
@@ -333,13 +411,183 @@ func TestListenerSuccess(t *testing.T) {
 	if !strings.Contains(resp.body, `<h1 id="result">Signed in</h1>`) {
 		t.Errorf("success page has no result heading:\n%s", resp.body)
 	}
-	r := tl.result(t)
-	if r.err != nil {
-		t.Fatalf("Wait error: %v", r.err)
+}
+
+func TestListenerHoldsUntilFinish(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	assertNoResponse(t, done)
+
+	tl.listener.Finish(nil)
+	resp := awaitResponse(t, done)
+	if !strings.Contains(resp.body, `<h1 id="result">Signed in</h1>`) {
+		t.Errorf("page after Finish(nil) is not the success page:\n%s", resp.body)
 	}
-	if r.code != testCode {
-		t.Errorf("Wait code = %q, want %q", r.code, testCode)
+}
+
+func TestListenerFinishErrorPage(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+	const errText = "invalid_grant: secret-detail-from-token-endpoint"
+
+	tl.listener.Finish(errors.New(errText))
+
+	resp := awaitResponse(t, done)
+	assertStatus(t, resp, http.StatusOK)
+	if !strings.Contains(resp.body, `<h1 id="result" class="failed">Sign-in failed</h1>`) {
+		t.Errorf("page has no failed result heading:\n%s", resp.body)
 	}
+	if !strings.Contains(resp.body, "dauth could not finish the sign-in; see the terminal for details.") {
+		t.Errorf("page has no pointer to the terminal:\n%s", resp.body)
+	}
+	if strings.Contains(resp.body, "Signed in") {
+		t.Errorf("failure page says Signed in:\n%s", resp.body)
+	}
+	for _, leak := range []string{"invalid_grant", "secret-detail", testCode} {
+		if strings.Contains(resp.body, leak) {
+			t.Errorf("failure page contains %q:\n%s", leak, resp.body)
+		}
+	}
+}
+
+func TestListenerFinishFirstCallWins(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	tl.listener.Finish(errors.New("invalid_client"))
+	tl.listener.Finish(nil)
+
+	resp := awaitResponse(t, done)
+	if !strings.Contains(resp.body, ">Sign-in failed</h1>") {
+		t.Errorf("page is not the failure page of the first Finish:\n%s", resp.body)
+	}
+}
+
+func TestListenerFinishBeforeWaitReturns(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	tl.assertStillWaiting(t)
+
+	tl.listener.Finish(nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	assertNoResponse(t, done)
+	tl.listener.Finish(errors.New("invalid_grant"))
+	resp := awaitResponse(t, done)
+	if !strings.Contains(resp.body, ">Sign-in failed</h1>") {
+		t.Errorf("page is not the failure page of the Finish after Wait:\n%s", resp.body)
+	}
+}
+
+func TestListenerCloseWithoutFinish(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	if err := tl.listener.Close(); err != nil {
+		t.Fatalf("Close error: %v", err)
+	}
+
+	resp := awaitResponse(t, done)
+	assertStatus(t, resp, http.StatusOK)
+	if !strings.Contains(resp.body, `<h1 id="result" class="neutral">Sign-in finished</h1>`) {
+		t.Errorf("page has no neutral result heading:\n%s", resp.body)
+	}
+	if !strings.Contains(resp.body, "Sign-in finished; see the terminal.") {
+		t.Errorf("page has no pointer to the terminal:\n%s", resp.body)
+	}
+}
+
+func TestListenerFinishThenClose(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	tl.listener.Finish(nil)
+	if err := tl.listener.Close(); err != nil {
+		t.Fatalf("Close error: %v", err)
+	}
+
+	resp := awaitResponse(t, done)
+	if !strings.Contains(resp.body, `<h1 id="result">Signed in</h1>`) {
+		t.Errorf("Close replaced the page of Finish(nil):\n%s", resp.body)
+	}
+}
+
+func TestListenerHoldTimeout(t *testing.T) {
+	t.Parallel()
+	tl := listenHolding(t, "http://localhost:0", 300*time.Millisecond)
+	tl.startWait(context.Background(), nil)
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
+	tl.result(t)
+
+	resp := awaitResponse(t, done)
+
+	assertStatus(t, resp, http.StatusOK)
+	if !strings.Contains(resp.body, ">Sign-in finished</h1>") {
+		t.Errorf("page after the hold timeout is not the neutral page:\n%s", resp.body)
+	}
+}
+
+func TestListenerWriteTimeoutCoversHold(t *testing.T) {
+	t.Parallel()
+	tl := listenOnly(t, "http://localhost:0")
+
+	if got := tl.listener.server.WriteTimeout; got <= holdTimeout {
+		t.Errorf("WriteTimeout = %s, want more than the hold timeout %s", got, holdTimeout)
+	}
+}
+
+func TestListenerFinishAfterPasted(t *testing.T) {
+	t.Parallel()
+	tl := listenOnly(t, "http://localhost:0")
+	tl.startWait(context.Background(), strings.NewReader(tl.redirectBase()+"?code="+testCode+"&state="+testState+"\n"))
+	if r := tl.result(t); r.code != testCode {
+		t.Fatalf("Wait = (%q, %v), want %q", r.code, r.err, testCode)
+	}
+
+	tl.listener.Finish(nil)
+
+	resp := tl.get(t, "/?code=other-code&state="+testState)
+	if !strings.Contains(resp.body, "already finished") {
+		t.Errorf("callback after the pasted code does not get the already-finished page:\n%s", resp.body)
+	}
+}
+
+func TestListenerRepeatedCode(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+
+	resp := tl.get(t, "/?code=a&code=b&state="+testState)
+
+	assertStatus(t, resp, http.StatusBadRequest)
+	if !strings.Contains(resp.body, "repeated parameter") {
+		t.Errorf("body does not name the repeated parameter:\n%s", resp.body)
+	}
+	tl.assertSucceedsAfter(t)
+}
+
+func TestListenerRepeatedState(t *testing.T) {
+	t.Parallel()
+	tl := startListener(t, context.Background(), "http://localhost:0", nil)
+
+	resp := tl.get(t, "/?code="+testCode+"&state="+testState+"&state="+testState)
+
+	assertStatus(t, resp, http.StatusBadRequest)
+	if !strings.Contains(resp.body, "repeated parameter") {
+		t.Errorf("body does not name the repeated parameter:\n%s", resp.body)
+	}
+	tl.assertSucceedsAfter(t)
 }
 
 func TestListenerPageHeaders(t *testing.T) {
@@ -349,7 +597,7 @@ func TestListenerPageHeaders(t *testing.T) {
 	responses := map[string]response{
 		"not found":   tl.get(t, "/favicon.ico"),
 		"wrong state": tl.get(t, "/?code="+testCode+"&state=x"),
-		"success":     tl.get(t, "/?code="+testCode+"&state="+testState),
+		"success":     tl.succeed(t),
 	}
 	want := map[string]string{
 		"Content-Type":    "text/html; charset=utf-8",
@@ -368,8 +616,7 @@ func TestListenerPageHeaders(t *testing.T) {
 func TestListenerCallbackAfterSuccess(t *testing.T) {
 	t.Parallel()
 	tl := startListener(t, context.Background(), "http://localhost:0", nil)
-	tl.get(t, "/?code="+testCode+"&state="+testState)
-	tl.result(t)
+	tl.succeed(t)
 
 	resp := tl.get(t, "/?code=second-code&state="+testState)
 
@@ -382,15 +629,7 @@ func TestListenerCallbackAfterSuccess(t *testing.T) {
 func TestListenerCallbackBeforeWait(t *testing.T) {
 	t.Parallel()
 	tl := listenOnly(t, "http://localhost:0")
-	type sent struct {
-		resp response
-		err  error
-	}
-	done := make(chan sent, 1)
-	go func() {
-		resp, err := tl.trySend(http.MethodGet, "127.0.0.1", "/?code="+testCode+"&state="+testState)
-		done <- sent{resp, err}
-	}()
+	done := tl.getAsync("/?code=" + testCode + "&state=" + testState)
 	time.Sleep(50 * time.Millisecond)
 
 	tl.startWait(context.Background(), nil)
@@ -399,11 +638,8 @@ func TestListenerCallbackBeforeWait(t *testing.T) {
 	if r.code != testCode {
 		t.Errorf("Wait = (%q, %v), want %q", r.code, r.err, testCode)
 	}
-	got := <-done
-	if got.err != nil {
-		t.Fatal(got.err)
-	}
-	assertStatus(t, got.resp, http.StatusOK)
+	tl.listener.Finish(nil)
+	assertStatus(t, awaitResponse(t, done), http.StatusOK)
 }
 
 func TestListenerPagesHaveNoCode(t *testing.T) {
@@ -413,7 +649,7 @@ func TestListenerPagesHaveNoCode(t *testing.T) {
 	bodies := map[string]string{
 		"wrong state": tl.get(t, "/?code="+testCode+"&state=x").body,
 		"post":        tl.send(t, http.MethodPost, "127.0.0.1", "/?code="+testCode+"&state="+testState).body,
-		"success":     tl.get(t, "/?code="+testCode+"&state="+testState).body,
+		"success":     tl.succeed(t).body,
 		"after":       tl.get(t, "/?code="+testCode+"&state="+testState).body,
 	}
 
@@ -433,12 +669,13 @@ func TestListenerBothStacksReceive(t *testing.T) {
 			t.Parallel()
 			tl := startListener(t, context.Background(), "http://localhost:0", nil)
 
-			resp := tl.send(t, http.MethodGet, host, "/?code="+testCode+"&state="+testState)
+			done := tl.sendAsync(http.MethodGet, host, "/?code="+testCode+"&state="+testState)
 
-			assertStatus(t, resp, http.StatusOK)
 			if r := tl.result(t); r.code != testCode {
 				t.Errorf("Wait = (%q, %v), want %q", r.code, r.err, testCode)
 			}
+			tl.listener.Finish(nil)
+			assertStatus(t, awaitResponse(t, done), http.StatusOK)
 		})
 	}
 }
@@ -575,10 +812,26 @@ func TestListenRejectsNonLoopback(t *testing.T) {
 	}
 }
 
+// redirectBase returns the redirect URI with the listener's actual port.
+func (tl *testListener) redirectBase() string {
+	return "http://localhost:" + strconv.Itoa(tl.listener.Port()) + "/"
+}
+
+// startPasted listens on http://localhost:0 and starts Wait with the given
+// pasted lines, in which BASE stands for the redirect URI.
+func startPasted(t *testing.T, lines ...string) *testListener {
+	t.Helper()
+
+	tl := listenOnly(t, "http://localhost:0")
+	text := strings.ReplaceAll(strings.Join(lines, "\n")+"\n", "BASE", tl.redirectBase())
+	tl.startWait(context.Background(), strings.NewReader(text))
+
+	return tl
+}
+
 func TestListenerPastedSuccess(t *testing.T) {
 	t.Parallel()
-	pasted := strings.NewReader("http://localhost:3000/?code=" + testCode + "&state=" + testState + "\n")
-	tl := startListener(t, context.Background(), "http://localhost:0", pasted)
+	tl := startPasted(t, "BASE?code="+testCode+"&state="+testState)
 
 	r := tl.result(t)
 
@@ -589,14 +842,13 @@ func TestListenerPastedSuccess(t *testing.T) {
 
 func TestListenerPastedWrongThenRight(t *testing.T) {
 	t.Parallel()
-	pasted := strings.NewReader(strings.Join([]string{
+	tl := startPasted(t,
 		"not a url at all",
 		"",
-		"http://localhost:3000/?code=wrong-code&state=not-the-state",
-		"?code=" + testCode,
-		"code=" + testCode + "&state=" + testState,
-	}, "\n"))
-	tl := startListener(t, context.Background(), "http://localhost:0", pasted)
+		"BASE?code=wrong-code&state=not-the-state",
+		"?code="+testCode,
+		"code="+testCode+"&state="+testState,
+	)
 
 	r := tl.result(t)
 
@@ -619,18 +871,74 @@ func TestListenerPastedWrongThenRight(t *testing.T) {
 	}
 }
 
+func TestListenerPastedForeignURL(t *testing.T) {
+	t.Parallel()
+
+	tests := []struct {
+		name string
+		line string
+	}{
+		{name: "host", line: "http://attacker.example:PORT/?code=" + testCode + "&state=" + testState},
+		{name: "port", line: "http://localhost:1/?code=" + testCode + "&state=" + testState},
+		{name: "path", line: "http://localhost:PORT/other?code=" + testCode + "&state=" + testState},
+		{name: "scheme", line: "https://localhost:PORT/?code=" + testCode + "&state=" + testState},
+		{name: "relative path", line: "/other?code=" + testCode + "&state=" + testState},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tl := listenOnly(t, "http://localhost:0")
+			line := strings.ReplaceAll(tt.line, "PORT", strconv.Itoa(tl.listener.Port()))
+			tl.startWait(context.Background(), strings.NewReader(line+"\n"))
+
+			tl.assertSucceedsAfter(t)
+
+			messages := tl.errOut.String()
+			if !strings.Contains(messages, "not a redirect URL") {
+				t.Errorf("errOut does not reject the line:\n%s", messages)
+			}
+			if !strings.Contains(messages, "starts with "+tl.redirectBase()+"?code=") {
+				t.Errorf("errOut does not name the redirect URI with the actual port:\n%s", messages)
+			}
+			if strings.Contains(messages, testCode) {
+				t.Errorf("errOut repeats the code:\n%s", messages)
+			}
+		})
+	}
+}
+
+func TestListenerPastedPathAndQuery(t *testing.T) {
+	t.Parallel()
+	tl := startPasted(t, "/?code="+testCode+"&state="+testState)
+
+	r := tl.result(t)
+
+	if r.err != nil || r.code != testCode {
+		t.Errorf("Wait = (%q, %v), want (%q, nil)", r.code, r.err, testCode)
+	}
+}
+
+func TestListenerPastedRepeatedCode(t *testing.T) {
+	t.Parallel()
+	tl := startPasted(t, "BASE?code=a&code=b&state="+testState)
+
+	tl.assertSucceedsAfter(t)
+
+	if messages := tl.errOut.String(); !strings.Contains(messages, "code parameter more than once") {
+		t.Errorf("errOut does not name the repeated code:\n%s", messages)
+	}
+}
+
 func TestListenerPastedEOFKeepsWaiting(t *testing.T) {
 	t.Parallel()
-	pasted := strings.NewReader("http://localhost:3000/?code=x&state=not-the-state\n")
-	tl := startListener(t, context.Background(), "http://localhost:0", pasted)
+	tl := startPasted(t, "BASE?code=x&state=not-the-state")
 
 	tl.assertSucceedsAfter(t)
 }
 
 func TestListenerPastedDenied(t *testing.T) {
 	t.Parallel()
-	pasted := strings.NewReader("http://localhost:3000/?error=access_denied&state=" + testState + "\n")
-	tl := startListener(t, context.Background(), "http://localhost:0", pasted)
+	tl := startPasted(t, "BASE?error=access_denied&state="+testState)
 
 	r := tl.result(t)
 
@@ -683,8 +991,7 @@ func TestListenerClosedDuringWait(t *testing.T) {
 func TestListenerWaitTwice(t *testing.T) {
 	t.Parallel()
 	tl := startListener(t, context.Background(), "http://localhost:0", nil)
-	tl.get(t, "/?code="+testCode+"&state="+testState)
-	tl.result(t)
+	tl.succeed(t)
 
 	if _, err := tl.listener.Wait(context.Background(), testState, nil, nil); err == nil {
 		t.Error("second Wait = nil error, want one")

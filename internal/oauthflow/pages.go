@@ -19,14 +19,28 @@ type page struct {
 	// description.
 	Detail string
 
-	// Failed selects the colour of the heading.
+	// Failed selects the red heading of a failure.
 	Failed bool
+
+	// Neutral selects a grey heading, for a page that does not know whether
+	// the sign-in worked. Failed takes precedence.
+	Neutral bool
 }
 
 var (
 	successPage = page{
 		Title:   "Signed in",
 		Message: "Signed in. You can close this tab and return to the terminal.",
+	}
+	failedPage = page{
+		Title:   "Sign-in failed",
+		Message: "dauth could not finish the sign-in; see the terminal for details.",
+		Failed:  true,
+	}
+	neutralPage = page{
+		Title:   "Sign-in finished",
+		Message: "Sign-in finished; see the terminal.",
+		Neutral: true,
 	}
 	finishedPage = page{
 		Title:   "Sign-in already finished",
@@ -41,6 +55,11 @@ var (
 	wrongStatePage = page{
 		Title:   "Sign-in failed: state mismatch",
 		Message: "This request belongs to another sign-in attempt (its state does not match). dauth is still waiting: open the URL that dauth login printed in the terminal.",
+		Failed:  true,
+	}
+	repeatedParameterPage = page{
+		Title:   "Sign-in failed: repeated parameter",
+		Message: "This request contains the code or state parameter more than once, which OAuth 2.0 forbids, so dauth ignored it. dauth is still waiting: open the URL that dauth login printed in the terminal.",
 		Failed:  true,
 	}
 	missingCodePage = page{
@@ -89,13 +108,14 @@ body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;background:#f4f4f
 main{background:#fff;border-radius:8px;box-shadow:0 1px 4px rgba(0,0,0,.15);padding:2rem 2.5rem;max-width:32rem}
 h1{font-size:1.4rem;margin:0 0 1rem;color:#248046}
 h1.failed{color:#da373c}
+h1.neutral{color:#4e5058}
 p{line-height:1.5;margin:.5rem 0}
 .detail{color:#4e5058;font-family:ui-monospace,monospace;font-size:.9rem;overflow-wrap:anywhere}
 </style>
 </head>
 <body>
 <main>
-<h1 id="result"{{if .Failed}} class="failed"{{end}}>{{.Title}}</h1>
+<h1 id="result"{{if .Failed}} class="failed"{{else if .Neutral}} class="neutral"{{end}}>{{.Title}}</h1>
 <p>{{.Message}}</p>
 {{- if .Detail}}
 <p class="detail">{{.Detail}}</p>
