@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,14 @@ const DefaultMargin = 5 * time.Minute
 
 // lockRetryDelay is how often a waiting process tries the lock again.
 const lockRetryDelay = 20 * time.Millisecond
+
+// DefaultLockTimeout is how long a process waits for another one to finish
+// with the token lock before giving up.
+const DefaultLockTimeout = time.Minute
+
+// refreshTimeout bounds a refresh and the save after it, which run to the
+// end even when the command is interrupted.
+const refreshTimeout = 2 * time.Minute
 
 // ErrNotLoggedIn means the profile has no stored token set.
 var ErrNotLoggedIn = errors.New("not logged in")
@@ -59,6 +68,31 @@ type Session struct {
 	Now      func() time.Time
 	// Margin is how long before expiry a token counts as stale; zero means DefaultMargin.
 	Margin time.Duration
+	// LockTimeout is how long Lock waits; zero means DefaultLockTimeout.
+	LockTimeout time.Duration
+	// OnLockWait, when set, is called once when the lock is held by another
+	// process, so the user learns why the command pauses.
+	OnLockWait func()
+	// RequiredScopes are the OAuth2 scopes the caller's API calls need. Token
+	// returns a *MissingScopeError when the stored grant lacks one, instead of
+	// letting Discord answer 401 and spending a refresh on it.
+	RequiredScopes []string
+}
+
+// MissingScopeError means the stored grant lacks a scope that the command
+// needs; only a new login with that scope can add it.
+type MissingScopeError struct {
+	Profile string
+	Scope   string
+	Granted string
+}
+
+func (e *MissingScopeError) Error() string {
+	granted := e.Granted
+	if granted == "" {
+		granted = "none recorded"
+	}
+	return fmt.Sprintf("profile %q was not granted the %s scope (granted: %s)", e.Profile, e.Scope, granted)
 }
 
 // Token returns a token set whose access token is valid for at least the
@@ -68,10 +102,28 @@ func (s *Session) Token(ctx context.Context, force bool) (*tokenstore.TokenSet, 
 	if err != nil {
 		return nil, err
 	}
+	if err := s.checkScopes(current); err != nil {
+		return nil, err
+	}
 	if !force && s.fresh(current) {
 		return current, nil
 	}
 	return s.refreshLocked(ctx, current.AccessToken)
+}
+
+// checkScopes compares the required scopes with those Discord granted. A
+// token set with no scope recorded is let through: Discord then decides.
+func (s *Session) checkScopes(ts *tokenstore.TokenSet) error {
+	if ts.Scope == "" {
+		return nil
+	}
+	granted := strings.Fields(ts.Scope)
+	for _, scope := range s.RequiredScopes {
+		if !slices.Contains(granted, scope) {
+			return &MissingScopeError{Profile: s.Profile, Scope: scope, Granted: ts.Scope}
+		}
+	}
+	return nil
 }
 
 // Do calls call with a fresh access token. When call fails with a 401 from
@@ -112,7 +164,12 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 		return current, nil
 	}
 
-	token, err := s.Refresh(ctx, current.RefreshToken)
+	// Once the refresh request is sent, Discord may already have rotated
+	// the tokens, so Ctrl-C must not throw the answer away: the refresh and
+	// the save run to the end under their own time limit.
+	refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
+	defer cancel()
+	token, err := s.Refresh(refreshCtx, current.RefreshToken)
 	if err != nil {
 		return nil, s.refreshError(err)
 	}
@@ -169,15 +226,31 @@ func (s *Session) Lock(ctx context.Context) (func(), error) {
 		return nil, fmt.Errorf("create lock directory: %w", err)
 	}
 	fl := flock.New(s.LockPath)
-	locked, err := fl.TryLockContext(ctx, lockRetryDelay)
+	locked, err := fl.TryLock()
 	if err != nil {
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("wait for token lock %s: %w", s.LockPath, ctxErr)
-		}
 		return nil, fmt.Errorf("lock %s: %w", s.LockPath, err)
 	}
 	if !locked {
-		return nil, fmt.Errorf("lock %s: not acquired", s.LockPath)
+		if s.OnLockWait != nil {
+			s.OnLockWait()
+		}
+		timeout := s.LockTimeout
+		if timeout == 0 {
+			timeout = DefaultLockTimeout
+		}
+		waitCtx, cancel := context.WithTimeout(ctx, timeout)
+		defer cancel()
+		locked, err = fl.TryLockContext(waitCtx, lockRetryDelay)
+		switch {
+		case ctx.Err() != nil:
+			return nil, ctx.Err()
+		case waitCtx.Err() != nil:
+			return nil, fmt.Errorf("timed out after %s waiting for another dauth process to release the token lock %s; try again when it has finished", timeout, s.LockPath)
+		case err != nil:
+			return nil, fmt.Errorf("lock %s: %w", s.LockPath, err)
+		case !locked:
+			return nil, fmt.Errorf("lock %s: not acquired", s.LockPath)
+		}
 	}
 	return func() { _ = fl.Unlock() }, nil
 }

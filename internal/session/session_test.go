@@ -372,3 +372,69 @@ func TestFromOAuth2KeepsScope(t *testing.T) {
 		t.Errorf("TokenType = %q, want Bearer", ts.TokenType)
 	}
 }
+
+func TestTokenMissingScope(t *testing.T) {
+	t.Parallel()
+	store := newMemStore()
+	store.tokens["default"] = tokenstore.TokenSet{AccessToken: "a0", RefreshToken: "r0", Scope: "guilds", Expiry: base.Add(-time.Hour)}
+	server := newRotatingServer("r0")
+	s := newTestSession(t, store, server, base)
+	s.RequiredScopes = []string{"identify"}
+
+	_, err := s.Token(context.Background(), false)
+	var missing *MissingScopeError
+	if !errors.As(err, &missing) {
+		t.Fatalf("err = %v, want *MissingScopeError", err)
+	}
+	if missing.Scope != "identify" {
+		t.Errorf("Scope = %q, want identify", missing.Scope)
+	}
+	if n := server.calls.Load(); n != 0 {
+		t.Errorf("refresh calls = %d, want 0: a refresh cannot add a scope", n)
+	}
+}
+
+func TestTokenRefreshSurvivesCancel(t *testing.T) {
+	t.Parallel()
+	store := newMemStore()
+	store.tokens["default"] = tokenstore.TokenSet{AccessToken: "a0", RefreshToken: "r0", Expiry: base.Add(-time.Hour)}
+	server := newRotatingServer("r0")
+	s := newTestSession(t, store, server, base)
+	ctx, cancel := context.WithCancel(context.Background())
+	s.Refresh = func(refreshCtx context.Context, refreshToken string) (*oauth2.Token, error) {
+		// Ctrl-C arrives while the request is at Discord.
+		cancel()
+		if err := refreshCtx.Err(); err != nil {
+			return nil, err
+		}
+		return server.refresh(refreshCtx, refreshToken)
+	}
+
+	if _, err := s.Token(ctx, false); err != nil {
+		t.Fatalf("Token: %v", err)
+	}
+	if got := store.get("default").RefreshToken; got != "refresh-1" {
+		t.Errorf("stored refresh token = %q, want the rotated refresh-1", got)
+	}
+}
+
+func TestLockWaitReportedAndBounded(t *testing.T) {
+	t.Parallel()
+	lockPath := filepath.Join(t.TempDir(), "default.lock")
+	holder := &Session{LockPath: lockPath}
+	unlock, err := holder.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+
+	waits := 0
+	waiter := &Session{LockPath: lockPath, LockTimeout: 100 * time.Millisecond, OnLockWait: func() { waits++ }}
+	_, err = waiter.Lock(context.Background())
+	if err == nil {
+		t.Fatal("Lock succeeded while another holder had it")
+	}
+	if waits != 1 {
+		t.Errorf("OnLockWait calls = %d, want 1", waits)
+	}
+}
