@@ -62,9 +62,14 @@ func Resolve(profile string, flags Overrides, getenv func(string) (string, bool)
 	sources := layers{getenv: getenv, profile: profile}
 
 	s := Settings{Profile: profile}
-	s.ClientID, _, _ = sources.first(flags.ClientID, EnvClientID, stored.ClientID)
+	clientID, source, ok := sources.first(flags.ClientID, EnvClientID, stored.ClientID)
+	if ok && clientID != "" {
+		if err := ValidateClientID(clientID); err != nil {
+			return Settings{}, fmt.Errorf("%w (from %s)", err, source)
+		}
+	}
+	s.ClientID = clientID
 
-	var ok bool
 	if s.RedirectURI, _, ok = sources.first(flags.RedirectURI, EnvRedirectURI, stored.RedirectURI); !ok {
 		s.RedirectURI = DefaultRedirectURI
 	}

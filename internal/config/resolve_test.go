@@ -10,15 +10,15 @@ func ptr(s string) *string { return &s }
 
 func TestResolvePrecedence(t *testing.T) {
 	t.Parallel()
-	stored := &Profile{ClientID: "file-id", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"}
+	stored := &Profile{ClientID: "1000000000000000033", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"}
 	fullEnv := map[string]string{
-		"DAUTH_CLIENT_ID":    "env-id",
+		"DAUTH_CLIENT_ID":    "1000000000000000022",
 		"DAUTH_REDIRECT_URI": "http://localhost:5000",
 		"DAUTH_SCOPES":       "identify,connections",
 		"DAUTH_STORAGE":      "keyring",
 	}
 	allFlags := Overrides{
-		ClientID:    ptr("flag-id"),
+		ClientID:    ptr("1000000000000000011"),
 		RedirectURI: ptr("http://127.0.0.1:6000/cb"),
 		Scopes:      ptr("guilds guilds.members.read"),
 		Storage:     ptr("file"),
@@ -38,33 +38,33 @@ func TestResolvePrecedence(t *testing.T) {
 		{
 			name:   "stored over defaults",
 			stored: stored,
-			want:   Settings{Profile: "default", ClientID: "file-id", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"},
+			want:   Settings{Profile: "default", ClientID: "1000000000000000033", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"},
 		},
 		{
 			name:   "env over stored",
 			env:    fullEnv,
 			stored: stored,
-			want:   Settings{Profile: "default", ClientID: "env-id", RedirectURI: "http://localhost:5000", Scopes: []string{"identify", "connections"}, Storage: "keyring"},
+			want:   Settings{Profile: "default", ClientID: "1000000000000000022", RedirectURI: "http://localhost:5000", Scopes: []string{"identify", "connections"}, Storage: "keyring"},
 		},
 		{
 			name:   "flags over env",
 			flags:  allFlags,
 			env:    fullEnv,
 			stored: stored,
-			want:   Settings{Profile: "default", ClientID: "flag-id", RedirectURI: "http://127.0.0.1:6000/cb", Scopes: []string{"guilds", "guilds.members.read"}, Storage: "file"},
+			want:   Settings{Profile: "default", ClientID: "1000000000000000011", RedirectURI: "http://127.0.0.1:6000/cb", Scopes: []string{"guilds", "guilds.members.read"}, Storage: "file"},
 		},
 		{
 			name:   "per field",
 			flags:  Overrides{Scopes: ptr("identify")},
-			env:    map[string]string{"DAUTH_CLIENT_ID": "env-id"},
+			env:    map[string]string{"DAUTH_CLIENT_ID": "1000000000000000022"},
 			stored: &Profile{RedirectURI: "http://localhost:4000"},
-			want:   Settings{Profile: "default", ClientID: "env-id", RedirectURI: "http://localhost:4000", Scopes: []string{"identify"}, Storage: "keyring"},
+			want:   Settings{Profile: "default", ClientID: "1000000000000000022", RedirectURI: "http://localhost:4000", Scopes: []string{"identify"}, Storage: "keyring"},
 		},
 		{
 			name:   "empty env is unset",
 			env:    map[string]string{"DAUTH_CLIENT_ID": "", "DAUTH_REDIRECT_URI": "", "DAUTH_SCOPES": "", "DAUTH_STORAGE": ""},
 			stored: stored,
-			want:   Settings{Profile: "default", ClientID: "file-id", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"},
+			want:   Settings{Profile: "default", ClientID: "1000000000000000033", RedirectURI: "http://localhost:4000", Scopes: []string{"identify", "email"}, Storage: "file"},
 		},
 		{
 			name:   "empty client id flag wins",

@@ -126,3 +126,17 @@ func ParseStorage(s string) (string, error) {
 	}
 	return "", fmt.Errorf("invalid storage %q: use %q or %q", s, StorageKeyring, StorageFile)
 }
+
+// maxClientIDDigits is the length of the largest snowflake, 2^64-1.
+const maxClientIDDigits = 20
+
+// ValidateClientID checks that id looks like a Discord application ID: a
+// snowflake, written as 1 to 20 decimal digits. Discord would answer a
+// malformed one with an error page in the browser, and the login would
+// wait for its full timeout.
+func ValidateClientID(id string) error {
+	if len(id) > maxClientIDDigits || strings.Trim(id, "0123456789") != "" {
+		return fmt.Errorf("invalid client ID %q: use the Application ID from the Discord Developer Portal, a number such as 1234567890123456789", id)
+	}
+	return nil
+}

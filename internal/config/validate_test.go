@@ -165,3 +165,28 @@ func TestParseStorage(t *testing.T) {
 		})
 	}
 }
+
+func TestValidateClientID(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		id    string
+		valid bool
+	}{
+		{"1000000000000000001", true},
+		{"18446744073709551615", true},
+		{"7", true},
+		{"abc", false},
+		{"123456789012345678901", false},
+		{"12345 ", false},
+		{"-1", false},
+	}
+	for _, tc := range cases {
+		err := ValidateClientID(tc.id)
+		if tc.valid && err != nil {
+			t.Errorf("ValidateClientID(%q) = %v, want nil", tc.id, err)
+		}
+		if !tc.valid && err == nil {
+			t.Errorf("ValidateClientID(%q) = nil, want an error", tc.id)
+		}
+	}
+}
