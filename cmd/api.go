@@ -77,6 +77,9 @@ func (o *apiOptions) prepare(methodGiven bool) error {
 	if err := o.Output.validate(); err != nil {
 		return err
 	}
+	if strings.TrimSpace(o.Path) == "" {
+		return usageErr(errors.New("missing PATH: give a path relative to the API base, such as /users/@me"))
+	}
 	if strings.Contains(o.Path, "://") {
 		return usageErr(fmt.Errorf("invalid PATH %q: give a path relative to the API base, such as /users/@me", o.Path))
 	}
@@ -126,6 +129,9 @@ func (a *app) apiRun(ctx context.Context, opts *apiOptions) error {
 	env, err := a.newAPIEnv()
 	if err != nil {
 		return err
+	}
+	if err := env.client.CheckPath(opts.Path); err != nil {
+		return usageErr(err)
 	}
 
 	var raw []byte

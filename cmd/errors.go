@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/dauth-cli/dauth/internal/config"
@@ -48,6 +49,7 @@ func exitCode(err error) int {
 	var silent *silentError
 	var usage *usageError
 	var loginRequired *session.LoginRequiredError
+	var missingScope *session.MissingScopeError
 	var corrupt *tokenstore.CorruptError
 	switch {
 	case errors.As(err, &silent):
@@ -56,6 +58,7 @@ func exitCode(err error) int {
 		return ExitUsage
 	case errors.Is(err, session.ErrNotLoggedIn),
 		errors.As(err, &loginRequired),
+		errors.As(err, &missingScope),
 		errors.As(err, &corrupt),
 		errors.Is(err, discord.ErrUnauthorized):
 		return ExitLoginNeeded
@@ -66,7 +69,7 @@ func exitCode(err error) int {
 }
 
 // hintFor returns the line that tells the user what to do next, or "".
-func hintFor(err error, profile string) string {
+func hintFor(err error, profile, commandPath string) string {
 	login := "dauth login"
 	if profile != "" && profile != "default" {
 		login += " --profile " + profile
@@ -81,13 +84,20 @@ func hintFor(err error, profile string) string {
 		portInUse   *oauthflow.PortInUseError
 		client      *session.ClientRejectedError
 	)
+	var missingScope *session.MissingScopeError
+	var denied *oauthflow.AuthorizeError
 	switch {
+	case errors.As(err, &missingScope):
+		scopes := strings.TrimSpace(missingScope.Granted + " " + missingScope.Scope)
+		return fmt.Sprintf("To sign in with the %s scope, run: %s --scopes %q", missingScope.Scope, login, scopes)
+	case errors.As(err, &denied):
+		return "To try again, run: " + login
 	case errors.Is(err, errMissingClientID):
 		return "Pass --client-id or set DAUTH_CLIENT_ID (the Application ID from the Discord Developer Portal)."
 	case exitCode(err) == ExitLoginNeeded:
 		return "To sign in, run: " + login
 	case errors.As(err, &usage):
-		return "Run 'dauth --help' for usage."
+		return "Run '" + commandPath + " --help' for usage."
 	case errors.As(err, &unavailable):
 		return "Start a Secret Service (such as gnome-keyring) in this session, or keep tokens in a file instead with --insecure-storage or DAUTH_STORAGE=file."
 	case errors.As(err, &locked):

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -50,6 +49,7 @@ func (a *app) guildsRun(ctx context.Context, opts *guildsOptions) error {
 	if err != nil {
 		return err
 	}
+	env.session.RequiredScopes = []string{"guilds"}
 	var raw []json.RawMessage
 	var guilds []discord.Guild
 	err = env.session.Do(ctx, opts.Refresh, func(ctx context.Context, token string) error {
@@ -68,7 +68,7 @@ func (a *app) guildsRun(ctx context.Context, opts *guildsOptions) error {
 		fmt.Fprintln(a.f.ErrOut, "The user is in no guilds.")
 		return nil
 	}
-	w := tabwriter.NewWriter(a.f.Out, 0, 4, 2, ' ', 0)
+	w := newTable(a.f.Out)
 	fmt.Fprintln(w, "ID\tNAME\tOWNER")
 	for _, g := range guilds {
 		owner := ""

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -118,7 +119,7 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 
-	secret, secretGiven, err := a.loginSecret(opts, store, file.Profiles[a.profile], s.ClientID)
+	secret, err := a.loginSecret(opts, store, file.Profiles[a.profile], s.ClientID)
 	if err != nil {
 		return err
 	}
@@ -151,14 +152,23 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	exchangeCtx := context.WithValue(ctx, oauth2.HTTPClient, httpClient)
 	token, err := oauthflow.Exchange(exchangeCtx, cfg, code, req.Verifier)
 	if err != nil {
+		listener.Finish(err)
 		return exchangeError(err)
 	}
 
+	// The browser's page waits for this outcome, so it never says
+	// "Signed in" for a sign-in that failed after the redirect.
 	ts := session.FromOAuth2(token)
-	if err := a.saveLogin(store, ts, secret, secretGiven, file, configPath, s); err != nil {
+	err = a.saveLogin(ctx, store, ts, secret, configPath, s)
+	listener.Finish(err)
+	if err != nil {
 		return err
 	}
 
+	if !slices.Contains(strings.Fields(ts.Scope), "identify") {
+		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q). Without the identify scope dauth cannot show who signed in, and dauth me will not work.\n", a.profile)
+		return nil
+	}
 	client := a.apiClient(httpClient, endpoints)
 	_, user, err := client.CurrentUser(ctx, ts.AccessToken)
 	if err != nil {
@@ -172,35 +182,55 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	return nil
 }
 
-// loginSecret returns the client secret for this login and whether the user
-// gave it now (so it must be saved). A secret stored earlier is reused only
-// for the same client ID.
-func (a *app) loginSecret(opts *loginOptions, store tokenstore.Store, stored *config.Profile, clientID string) (string, bool, error) {
+// maxSecretBytes bounds the line read by --client-secret-stdin; Discord's
+// client secrets are 32 characters.
+const maxSecretBytes = 1024
+
+// loginSecret returns the client secret for this login: from standard input
+// with --client-secret-stdin, else DAUTH_CLIENT_SECRET, else the stored one
+// when the client ID is the one it was stored for, else "" (public client).
+func (a *app) loginSecret(opts *loginOptions, store tokenstore.Store, stored *config.Profile, clientID string) (string, error) {
 	if opts.ClientSecretStdin {
-		line, err := a.stdin.ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", false, fmt.Errorf("read client secret from standard input: %w", err)
-		}
-		secret := strings.TrimRight(line, "\r\n")
-		if secret == "" {
-			return "", false, usageErr(errors.New("--client-secret-stdin: standard input has no secret on its first line"))
-		}
-		return secret, true, nil
+		return a.readSecretLine()
 	}
 	if v := a.env("DAUTH_CLIENT_SECRET"); v != "" {
-		return v, true, nil
+		return v, nil
 	}
 	if stored == nil || stored.ClientID != clientID {
-		return "", false, nil
+		return "", nil
 	}
 	secret, err := store.LoadSecret(a.profile)
 	if errors.Is(err, tokenstore.ErrNotFound) {
-		return "", false, nil
+		return "", nil
 	}
-	if err != nil {
-		return "", false, err
+	return secret, err
+}
+
+// readSecretLine reads the client secret from the first line of standard
+// input, without reading further: later lines may be pasted redirect URLs.
+func (a *app) readSecretLine() (string, error) {
+	var line []byte
+	for {
+		b, err := a.stdin.ReadByte()
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return "", fmt.Errorf("read client secret from standard input: %w", err)
+		}
+		if b == '\n' {
+			break
+		}
+		if len(line) == maxSecretBytes {
+			return "", usageErr(fmt.Errorf("--client-secret-stdin: the first line of standard input is longer than %d bytes; it must hold only the client secret", maxSecretBytes))
+		}
+		line = append(line, b)
 	}
-	return secret, false, nil
+	secret := strings.TrimSpace(string(line))
+	if secret == "" {
+		return "", usageErr(errors.New("--client-secret-stdin: the first line of standard input is empty; pipe the client secret from the Developer Portal's OAuth2 page into dauth login"))
+	}
+	return secret, nil
 }
 
 // awaitCode prints the authorize URL, opens the browser unless told not to,
@@ -236,16 +266,15 @@ func (a *app) awaitCode(ctx context.Context, opts *loginOptions, listener *oauth
 	return "", err
 }
 
-// saveLogin stores the secret, the token set and the settings. When a later
-// step fails it restores what the earlier steps replaced, so a failed login
-// leaves the previous sign-in as it was.
-func (a *app) saveLogin(store tokenstore.Store, ts *tokenstore.TokenSet, secret string, secretGiven bool, file *config.File, configPath string, s config.Settings) error {
+// saveLogin stores the secret, the token set and the settings. The stored
+// secret is made to match this login: replaced by a new one, or deleted when
+// the login used none, so a secret of another app is never sent later. When
+// a later step fails, saveLogin restores what the earlier steps replaced, so
+// a failed login leaves the previous sign-in as it was.
+func (a *app) saveLogin(ctx context.Context, store tokenstore.Store, ts *tokenstore.TokenSet, secret string, configPath string, s config.Settings) error {
 	previousSecret, previousSecretErr := store.LoadSecret(a.profile)
 	previousToken, previousTokenErr := store.Load(a.profile)
 	restoreSecret := func() {
-		if !secretGiven {
-			return
-		}
 		if previousSecretErr == nil {
 			_ = store.SaveSecret(a.profile, previousSecret)
 		} else {
@@ -260,9 +289,14 @@ func (a *app) saveLogin(store tokenstore.Store, ts *tokenstore.TokenSet, secret 
 		}
 	}
 
-	if secretGiven {
+	switch {
+	case secret != "" && (previousSecretErr != nil || previousSecret != secret):
 		if err := store.SaveSecret(a.profile, secret); err != nil {
 			return fmt.Errorf("save client secret: %w", err)
+		}
+	case secret == "" && previousSecretErr == nil:
+		if err := store.DeleteSecret(a.profile); err != nil {
+			return fmt.Errorf("remove the client secret of the previous app: %w", err)
 		}
 	}
 	if err := store.Save(a.profile, ts); err != nil {
@@ -270,18 +304,16 @@ func (a *app) saveLogin(store tokenstore.Store, ts *tokenstore.TokenSet, secret 
 		return fmt.Errorf("save tokens: %w", err)
 	}
 
-	if file.Profiles == nil {
-		file.Profiles = map[string]*config.Profile{}
-	}
-	previousProfile := file.Profiles[a.profile]
-	file.Profiles[a.profile] = &config.Profile{
-		ClientID:    s.ClientID,
-		RedirectURI: s.RedirectURI,
-		Scopes:      s.Scopes,
-		Storage:     s.Storage,
-	}
-	if err := file.Save(configPath); err != nil {
-		file.Profiles[a.profile] = previousProfile
+	err := config.Update(ctx, configPath, func(file *config.File) error {
+		file.Profiles[a.profile] = &config.Profile{
+			ClientID:    s.ClientID,
+			RedirectURI: s.RedirectURI,
+			Scopes:      s.Scopes,
+			Storage:     s.Storage,
+		}
+		return nil
+	})
+	if err != nil {
 		restoreToken()
 		restoreSecret()
 		return fmt.Errorf("save settings to %s: %w", configPath, err)
@@ -293,7 +325,11 @@ func (a *app) saveLogin(store tokenstore.Store, ts *tokenstore.TokenSet, secret 
 func exchangeError(err error) error {
 	var retrieve *oauth2.RetrieveError
 	if errors.As(err, &retrieve) && retrieve.ErrorCode == "invalid_grant" {
-		return fmt.Errorf("Discord rejected the authorization code (invalid_grant: %s); check that the redirect URI matches the Developer Portal byte for byte, then run dauth login again", retrieve.ErrorDescription)
+		detail := "invalid_grant"
+		if retrieve.ErrorDescription != "" {
+			detail += ": " + retrieve.ErrorDescription
+		}
+		return fmt.Errorf("Discord rejected the authorization code (%s); check that the redirect URI matches the Developer Portal byte for byte, then run dauth login again", detail)
 	}
 	if mapped := session.TokenEndpointError(err); mapped != nil {
 		return mapped

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/dauth-cli/dauth/internal/config"
 	"github.com/dauth-cli/dauth/internal/oauthflow"
 	"github.com/dauth-cli/dauth/internal/tokenstore"
 )
@@ -74,7 +75,7 @@ func (a *app) logoutRun(ctx context.Context, opts *logoutOptions) error {
 	}
 	forgotten := false
 	if opts.ForgetApp {
-		forgotten, err = a.forgetApp(store)
+		forgotten, err = a.forgetApp(ctx, store)
 		if err != nil {
 			return err
 		}
@@ -118,22 +119,24 @@ func (a *app) revoke(ctx context.Context, env *apiEnv, ts *tokenstore.TokenSet) 
 
 // forgetApp removes the profile's client secret and settings, and reports
 // whether there was anything to remove.
-func (a *app) forgetApp(store tokenstore.Store) (bool, error) {
+func (a *app) forgetApp(ctx context.Context, store tokenstore.Store) (bool, error) {
 	_, secretErr := store.LoadSecret(a.profile)
 	hadSecret := secretErr == nil
 	if err := store.DeleteSecret(a.profile); err != nil {
 		return false, fmt.Errorf("remove stored client secret: %w", err)
 	}
-	file, path, err := a.loadConfig()
+	path, err := a.configPath()
 	if err != nil {
 		return hadSecret, err
 	}
-	if _, ok := file.Profiles[a.profile]; !ok {
-		return hadSecret, nil
+	hadProfile := false
+	err = config.Update(ctx, path, func(file *config.File) error {
+		_, hadProfile = file.Profiles[a.profile]
+		delete(file.Profiles, a.profile)
+		return nil
+	})
+	if err != nil {
+		return hadSecret, fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
 	}
-	delete(file.Profiles, a.profile)
-	if err := file.Save(path); err != nil {
-		return true, fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
-	}
-	return true, nil
+	return hadSecret || hadProfile, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -48,6 +47,7 @@ func (a *app) meRun(ctx context.Context, opts *meOptions) error {
 	if err != nil {
 		return err
 	}
+	env.session.RequiredScopes = []string{"identify"}
 	var raw json.RawMessage
 	var user *discord.User
 	err = env.session.Do(ctx, opts.Refresh, func(ctx context.Context, token string) error {
@@ -62,7 +62,7 @@ func (a *app) meRun(ctx context.Context, opts *meOptions) error {
 		return opts.Output.write(a.f.Out, raw)
 	}
 
-	w := tabwriter.NewWriter(a.f.Out, 0, 4, 2, ' ', 0)
+	w := newTable(a.f.Out)
 	fmt.Fprintf(w, "Username:\t%s\n", printable(user.Username))
 	if user.GlobalName != nil && *user.GlobalName != "" {
 		fmt.Fprintf(w, "Global name:\t%s\n", printable(*user.GlobalName))

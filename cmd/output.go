@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"text/tabwriter"
 	"unicode"
 
 	"github.com/itchyny/gojq"
@@ -91,6 +92,39 @@ func (o *jsonOutput) write(out io.Writer, raw []byte) error {
 			return err
 		}
 	}
+}
+
+// table is an aligned text table. Its cells go through a tabwriter into a
+// buffer, and Flush writes the lines without the spaces that pad an empty
+// last column.
+type table struct {
+	*tabwriter.Writer
+	buf bytes.Buffer
+	out io.Writer
+}
+
+func newTable(out io.Writer) *table {
+	t := &table{out: out}
+	t.Writer = tabwriter.NewWriter(&t.buf, 0, 4, 2, ' ', 0)
+	return t
+}
+
+// Flush aligns the rows written so far and writes them to the output.
+func (t *table) Flush() error {
+	if err := t.Writer.Flush(); err != nil {
+		return err
+	}
+	for _, line := range strings.SplitAfter(t.buf.String(), "\n") {
+		end := ""
+		if strings.HasSuffix(line, "\n") {
+			line, end = line[:len(line)-1], "\n"
+		}
+		if _, err := io.WriteString(t.out, strings.TrimRight(line, " ")+end); err != nil {
+			return err
+		}
+	}
+	t.buf.Reset()
+	return nil
 }
 
 // joinArray builds a JSON array from raw elements without re-encoding them.

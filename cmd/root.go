@@ -25,8 +25,10 @@ const exitCodesHelp = `Exit codes:
   0    success
   1    error (network, rate limit, Discord server error, port in use, timeout)
   2    bad usage (unknown flag, invalid value)
-  4    sign-in needed (not logged in, refresh token rejected, unreadable token set)
-  130  interrupted (Ctrl-C)`
+  4    sign-in needed (not logged in, refresh token rejected, unreadable token
+       set, a scope the command needs was not granted)
+  130  interrupted (Ctrl-C)
+  143  terminated (SIGTERM)`
 
 // Main runs dauth with args and returns the process exit code. It is the
 // only place that turns errors into exit codes and hints.
@@ -38,7 +40,7 @@ func Main(ctx context.Context, args []string, f *Factory) int {
 	root.SetOut(f.Out)
 	root.SetErr(f.ErrOut)
 
-	err := root.ExecuteContext(ctx)
+	command, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
 	}
@@ -50,7 +52,11 @@ func Main(ctx context.Context, args []string, f *Factory) int {
 		return ExitInterrupted
 	}
 	fmt.Fprintf(f.ErrOut, "dauth: %v\n", err)
-	if hint := hintFor(err, a.profile); hint != "" {
+	commandPath := root.CommandPath()
+	if command != nil {
+		commandPath = command.CommandPath()
+	}
+	if hint := hintFor(err, a.profile, commandPath); hint != "" {
 		fmt.Fprintln(f.ErrOut, hint)
 	}
 	return exitCode(err)

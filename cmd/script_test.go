@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -458,6 +459,9 @@ func runFakeBrowser(args []string, stderr io.Writer) int {
 	return 0
 }
 
+// resultHeading finds the outcome heading of dauth's loopback pages.
+var resultHeading = regexp.MustCompile(`<h1 id="result"[^>]*>([^<]*)</h1>`)
+
 // browse GETs u and reports the final status under label; it returns 0
 // when the request failed.
 func browse(client *http.Client, u *url.URL, label string, stderr io.Writer) int {
@@ -472,12 +476,16 @@ func browse(client *http.Client, u *url.URL, label string, stderr io.Writer) int
 		return 0
 	}
 	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body)
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	path := resp.Request.URL.Path
 	if path == "" {
 		path = "/"
 	}
-	fmt.Fprintf(stderr, "fakebrowser: %s: GET %s: %d\n", label, path, resp.StatusCode)
+	heading := ""
+	if m := resultHeading.FindSubmatch(body); m != nil {
+		heading = fmt.Sprintf(" (page %q)", m[1])
+	}
+	fmt.Fprintf(stderr, "fakebrowser: %s: GET %s: %d%s\n", label, path, resp.StatusCode, heading)
 	return resp.StatusCode
 }
 

@@ -77,6 +77,9 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 		Store:    store,
 		LockPath: lockPath,
 		Now:      a.f.Now,
+		OnLockWait: func() {
+			fmt.Fprintf(a.f.ErrOut, "Waiting for another dauth process to finish with the tokens of profile %q...\n", a.profile)
+		},
 		Refresh: func(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 			if env.oauth.ClientID == "" {
 				return nil, fmt.Errorf("cannot refresh the token of profile %q: %w", a.profile, errMissingClientID)

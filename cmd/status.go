@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -81,6 +80,11 @@ func (a *app) statusRun(ctx context.Context, opts *statusOptions) error {
 		}
 		profiles = file.Names()
 		if len(profiles) == 0 {
+			if opts.Output.JSON {
+				if err := opts.Output.write(a.f.Out, []byte("[]")); err != nil {
+					return err
+				}
+			}
 			fmt.Fprintln(a.f.ErrOut, "No profiles yet. To sign in, run: dauth login")
 			return &silentError{code: ExitLoginNeeded}
 		}
@@ -185,7 +189,7 @@ func (a *app) printStatuses(out io.Writer, statuses []*profileStatus) {
 		if i > 0 {
 			fmt.Fprintln(out)
 		}
-		w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		w := newTable(out)
 		fmt.Fprintf(w, "Profile:\t%s\n", s.Profile)
 		switch s.State {
 		case stateValid:

@@ -133,6 +133,14 @@ func (c *Client) setHeaders(req *http.Request, r Request) {
 	}
 }
 
+// CheckPath reports whether Do would accept path: a path under the API
+// base, with no fragment, no "." or ".." segments and no other host. It
+// sends nothing.
+func (c *Client) CheckPath(path string) error {
+	_, _, err := c.resolve(path, nil)
+	return err
+}
+
 // resolve turns a request path into the full URL and the API path used in
 // messages, which never carries the query.
 func (c *Client) resolve(path string, query url.Values) (target, apiPath string, err error) {
