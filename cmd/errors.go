@@ -86,7 +86,10 @@ func hintFor(err error, profile, commandPath string) string {
 	)
 	var missingScope *session.MissingScopeError
 	var denied *oauthflow.AuthorizeError
+	var badConfig *config.CorruptError
 	switch {
+	case errors.As(err, &badConfig):
+		return "Fix " + badConfig.Path + " or delete it; dauth writes it again at the next login."
 	case errors.As(err, &missingScope):
 		scopes := strings.TrimSpace(missingScope.Granted + " " + missingScope.Scope)
 		return fmt.Sprintf("To sign in with the %s scope, run: %s --scopes %q", missingScope.Scope, login, scopes)

@@ -159,7 +159,7 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	// The browser's page waits for this outcome, so it never says
 	// "Signed in" for a sign-in that failed after the redirect.
 	ts := session.FromOAuth2(token)
-	err = a.saveLogin(ctx, store, ts, secret, configPath, s)
+	err = a.saveLoginLocked(ctx, store, ts, secret, configPath, s)
 	listener.Finish(err)
 	if err != nil {
 		return err
@@ -264,6 +264,23 @@ func (a *app) awaitCode(ctx context.Context, opts *loginOptions, listener *oauth
 		return "", fmt.Errorf("timed out after %s waiting for the browser to come back; run dauth login again, or raise --timeout", opts.Timeout)
 	}
 	return "", err
+}
+
+// saveLoginLocked runs saveLogin under the profile's token lock, so a
+// refresh running in another process cannot overwrite the new sign-in
+// with the rotated tokens of the old one.
+func (a *app) saveLoginLocked(ctx context.Context, store tokenstore.Store, ts *tokenstore.TokenSet, secret string, configPath string, s config.Settings) error {
+	lockPath, err := a.lockPath()
+	if err != nil {
+		return err
+	}
+	locker := &session.Session{LockPath: lockPath, OnLockWait: a.reportLockWait}
+	unlock, err := locker.Lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	return a.saveLogin(ctx, store, ts, secret, configPath, s)
 }
 
 // saveLogin stores the secret, the token set and the settings. The stored

@@ -102,7 +102,11 @@ calls the Discord API for you.
 
 // setup applies the global flags' environment fallbacks and validates them.
 func (a *app) setup(c *cobra.Command) error {
-	if !c.Flags().Changed("profile") {
+	if c.Flags().Changed("profile") {
+		if a.profile == "" {
+			return usageErr(errors.New("--profile is empty: give a profile name, or leave the flag out for the profile \"default\""))
+		}
+	} else {
 		a.profile = a.env("DAUTH_PROFILE")
 	}
 	if a.profile == "" {

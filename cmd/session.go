@@ -73,13 +73,11 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 		},
 	}
 	env.session = &session.Session{
-		Profile:  a.profile,
-		Store:    store,
-		LockPath: lockPath,
-		Now:      a.f.Now,
-		OnLockWait: func() {
-			fmt.Fprintf(a.f.ErrOut, "Waiting for another dauth process to finish with the tokens of profile %q...\n", a.profile)
-		},
+		Profile:    a.profile,
+		Store:      store,
+		LockPath:   lockPath,
+		Now:        a.f.Now,
+		OnLockWait: a.reportLockWait,
 		Refresh: func(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
 			if env.oauth.ClientID == "" {
 				return nil, fmt.Errorf("cannot refresh the token of profile %q: %w", a.profile, errMissingClientID)
@@ -96,4 +94,10 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 		},
 	}
 	return env, nil
+}
+
+// reportLockWait tells the user why the command pauses while another dauth
+// process holds the profile's token lock.
+func (a *app) reportLockWait() {
+	fmt.Fprintf(a.f.ErrOut, "Waiting for another dauth process to finish with the tokens of profile %q...\n", a.profile)
 }

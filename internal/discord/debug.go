@@ -336,9 +336,13 @@ func maskJSONValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for name, child := range v {
-			if isSecretParam(name) {
+			switch {
+			case isSecretParam(name) && !isScalarNonString(child):
 				v[name] = mask
-			} else {
+			case isSecretParam(name):
+				// Discord's API errors carry a numeric "code" that is
+				// no secret and is what the user needs to see.
+			default:
 				v[name] = maskJSONValue(child)
 			}
 		}
@@ -351,4 +355,14 @@ func maskJSONValue(v any) any {
 	default:
 		return v
 	}
+}
+
+// isScalarNonString reports whether v is a JSON number, boolean or null,
+// values that no token, code or secret takes.
+func isScalarNonString(v any) bool {
+	switch v.(type) {
+	case json.Number, bool, nil:
+		return true
+	}
+	return false
 }

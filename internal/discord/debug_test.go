@@ -350,3 +350,17 @@ func TestDebugOAuth2Exchange(t *testing.T) {
 		}
 	}
 }
+
+func TestMaskJSONKeepsNumericErrorCode(t *testing.T) {
+	t.Parallel()
+	got, ok := maskJSON([]byte(`{"code": 50001, "message": "Missing Access", "access_token": "tok-secret-123"}`))
+	if !ok {
+		t.Fatal("maskJSON could not parse the body")
+	}
+	if !strings.Contains(got, `"code":50001`) {
+		t.Errorf("masked body %s lost Discord's numeric error code", got)
+	}
+	if strings.Contains(got, "tok-secret-123") {
+		t.Errorf("masked body %s still contains the access token", got)
+	}
+}

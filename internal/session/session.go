@@ -184,6 +184,8 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 	if err := s.Store.Save(s.Profile, next); err != nil {
 		// The old refresh token is already spent at Discord, so this
 		// sign-in is lost and only a new login can replace it.
+		// NOTE: nothing checks before the refresh that the store can be
+		// written, so a read-only store or a locked keyring costs the sign-in.
 		return nil, &LoginRequiredError{Profile: s.Profile, Err: fmt.Errorf("refreshed the token but could not save it: %w", err)}
 	}
 	return next, nil
