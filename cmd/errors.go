@@ -68,7 +68,7 @@ func exitCode(err error) int {
 	return ExitError
 }
 
-// hintFor returns the line that tells the user what to do next, or "".
+// hintFor returns the line with the user's next step, or "".
 func hintFor(err error, profile, commandPath string) string {
 	login := "dauth login"
 	if profile != "" && profile != "default" {

@@ -156,7 +156,7 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return exchangeError(err)
 	}
 
-	// The browser's page waits for this outcome, so it never says
+	// The browser's page waits for this outcome, so it never shows
 	// "Signed in" for a sign-in that failed after the redirect.
 	ts := session.FromOAuth2(token)
 	err = a.saveLoginLocked(ctx, store, ts, secret, configPath, s)
@@ -233,7 +233,7 @@ func (a *app) readSecretLine() (string, error) {
 	return secret, nil
 }
 
-// awaitCode prints the authorize URL, opens the browser unless told not to,
+// awaitCode prints the authorize URL, opens the browser unless --no-browser is set,
 // and waits for the code on the listener (and, with --no-browser, on stdin).
 func (a *app) awaitCode(ctx context.Context, opts *loginOptions, listener *oauthflow.Listener, req *oauthflow.Request) (string, error) {
 	fmt.Fprintf(a.f.ErrOut, "Open this URL in a browser to sign in to Discord:\n\n  %s\n\n", req.URL)

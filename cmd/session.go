@@ -15,15 +15,17 @@ import (
 	"github.com/dauth-cli/dauth/internal/tokenstore"
 )
 
-// apiEnv is what a command that calls the API needs: a session that hands
-// out fresh tokens and a client for the REST API.
+// apiEnv is the state of a command that calls the API: a session that
+// hands out fresh tokens and a client for the REST API.
 type apiEnv struct {
+	profile  string
 	settings config.Settings
 	store    tokenstore.Store
 	session  *session.Session
 	client   *discord.Client
 	http     *http.Client
 	oauth    oauthflow.Config
+	secret   func() (string, error)
 }
 
 // clientSecret returns the secret from DAUTH_CLIENT_SECRET, else the stored
@@ -60,6 +62,7 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 	}
 	httpClient := a.httpClient()
 	env := &apiEnv{
+		profile:  a.profile,
 		settings: s,
 		store:    store,
 		client:   a.apiClient(httpClient, endpoints),
@@ -71,33 +74,37 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 			AuthURL:     endpoints.AuthURL,
 			TokenURL:    endpoints.TokenURL,
 		},
+		secret: func() (string, error) { return a.clientSecret(store) },
 	}
+
 	env.session = &session.Session{
 		Profile:    a.profile,
 		Store:      store,
 		LockPath:   lockPath,
 		Now:        a.f.Now,
 		OnLockWait: a.reportLockWait,
-		Refresh: func(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
-			if env.oauth.ClientID == "" {
-				return nil, fmt.Errorf("cannot refresh the token of profile %q: %w", a.profile, errMissingClientID)
-			}
-			secret, err := a.clientSecret(store)
-			if err != nil {
-				return nil, err
-			}
-			cfg := env.oauth
-			cfg.ClientSecret = secret
-			ctx = context.WithValue(ctx, oauth2.HTTPClient, httpClient)
-			expired := &oauth2.Token{RefreshToken: refreshToken}
-			return cfg.OAuth2().TokenSource(ctx, expired).Token()
-		},
+		Refresh:    env.refresh,
 	}
 	return env, nil
 }
 
-// reportLockWait tells the user why the command pauses while another dauth
-// process holds the profile's token lock.
+// refresh exchanges a refresh token at the token endpoint. The client
+// secret is read only here, when a refresh needs it.
+func (e *apiEnv) refresh(ctx context.Context, refreshToken string) (*oauth2.Token, error) {
+	if e.oauth.ClientID == "" {
+		return nil, fmt.Errorf("cannot refresh the token of profile %q: %w", e.profile, errMissingClientID)
+	}
+	secret, err := e.secret()
+	if err != nil {
+		return nil, err
+	}
+	cfg := e.oauth
+	cfg.ClientSecret = secret
+	return oauthflow.Refresh(ctx, e.http, cfg, refreshToken)
+}
+
+// reportLockWait prints why the command pauses while another dauth process
+// holds the profile's token lock.
 func (a *app) reportLockWait() {
 	fmt.Fprintf(a.f.ErrOut, "Waiting for another dauth process to finish with the tokens of profile %q...\n", a.profile)
 }

@@ -106,3 +106,32 @@ func TestRevokeWrongSecret(t *testing.T) {
 		t.Error("refresh token revoked although the client was rejected")
 	}
 }
+
+func TestRefreshRotatesAtEmulator(t *testing.T) {
+	t.Parallel()
+	emulator := fakediscord.New(fakediscord.Options{})
+	srv := httptest.NewServer(emulator)
+	t.Cleanup(srv.Close)
+	cfg := emulatorConfig(srv, fakediscord.PublicClientID, "")
+	first := signInAtEmulator(t, srv, cfg)
+
+	second, err := Refresh(context.Background(), srv.Client(), cfg, first.RefreshToken)
+	if err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if second.RefreshToken == "" || second.RefreshToken == first.RefreshToken {
+		t.Errorf("refresh token after Refresh = %q, want a new one", second.RefreshToken)
+	}
+	if emulator.RefreshTokenLive(first.RefreshToken) {
+		t.Error("old refresh token still live after rotation")
+	}
+	if !emulator.RefreshTokenLive(second.RefreshToken) {
+		t.Error("new refresh token not live")
+	}
+
+	_, err = Refresh(context.Background(), srv.Client(), cfg, first.RefreshToken)
+	var retrieve *oauth2.RetrieveError
+	if !errors.As(err, &retrieve) || retrieve.ErrorCode != "invalid_grant" {
+		t.Errorf("second use of the old refresh token: err = %v, want invalid_grant", err)
+	}
+}
