@@ -20,19 +20,30 @@ func main() {
 		sig := <-signals
 		received <- sig
 		cancel()
+		// The first signal lets dauth finish what must not be cut short,
+		// such as saving rotated tokens; a second one ends it at once.
+		sig = <-signals
+		os.Exit(exitCodeFor(sig))
 	}()
 
 	code := cmd.Main(ctx, os.Args[1:], cmd.SystemFactory())
 	select {
 	case sig := <-received:
-		// 128 + the signal number, as shells report a process that a
-		// signal ended: 130 for Ctrl-C, 143 for SIGTERM.
-		if sig == syscall.SIGTERM && code == cmd.ExitInterrupted {
-			code = 128 + int(syscall.SIGTERM)
+		if code == cmd.ExitInterrupted {
+			code = exitCodeFor(sig)
 		}
 	default:
 	}
 	signal.Stop(signals)
 	cancel()
 	os.Exit(code)
+}
+
+// exitCodeFor returns 128 + the signal number, as shells report a process
+// that a signal ended: 130 for Ctrl-C, 143 for SIGTERM.
+func exitCodeFor(sig os.Signal) int {
+	if sig == syscall.SIGTERM {
+		return 128 + int(syscall.SIGTERM)
+	}
+	return cmd.ExitInterrupted
 }

@@ -97,14 +97,16 @@ func hintFor(err error, profile, commandPath string) string {
 		return "To try again, run: " + login
 	case errors.Is(err, errMissingClientID):
 		return "Pass --client-id or set DAUTH_CLIENT_ID (the Application ID from the Discord Developer Portal)."
+	case errors.As(err, &unavailable):
+		return "Start a Secret Service (such as gnome-keyring) in this session, or keep tokens in a file instead with --insecure-storage or DAUTH_STORAGE=file."
+	case errors.As(err, &locked) && exitCode(err) == ExitLoginNeeded:
+		return "Unlock the keyring (for example by logging in to the desktop session), then run: " + login
+	case errors.As(err, &locked):
+		return "Unlock the keyring (for example by logging in to the desktop session), or keep tokens in a file instead with --insecure-storage or DAUTH_STORAGE=file."
 	case exitCode(err) == ExitLoginNeeded:
 		return "To sign in, run: " + login
 	case errors.As(err, &usage):
 		return "Run '" + commandPath + " --help' for usage."
-	case errors.As(err, &unavailable):
-		return "Start a Secret Service (such as gnome-keyring) in this session, or keep tokens in a file instead with --insecure-storage or DAUTH_STORAGE=file."
-	case errors.As(err, &locked):
-		return "Unlock the keyring (for example by logging in to the desktop session), or keep tokens in a file instead with --insecure-storage or DAUTH_STORAGE=file."
 	case errors.As(err, &rateLimit):
 		return "Discord is rate limiting these requests; try again in " + rateLimit.RetryAfter.Round(time.Second).String() + "."
 	case errors.As(err, &server):

@@ -3,6 +3,7 @@ package cmd
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -115,6 +116,40 @@ func (a *app) store(s config.Settings) (tokenstore.Store, error) {
 		return tokenstore.NewFileStore(filepath.Join(dir, "tokens")), nil
 	}
 	return tokenstore.NewKeyringStore(a.f.Keyring), nil
+}
+
+// otherStore returns the store that the settings do not choose, where a
+// login with the other storage may have left a token set and a secret.
+func (a *app) otherStore(s config.Settings) (tokenstore.Store, error) {
+	other := s
+	other.Storage = config.StorageFile
+	if s.Storage == config.StorageFile {
+		other.Storage = config.StorageKeyring
+	}
+	return a.store(other)
+}
+
+// clearOtherStore deletes the profile's token set, and its client secret
+// when withSecret is set, from the store the settings do not choose, so a
+// switch between keyring and file leaves no live refresh token behind. An
+// unreachable keyring is skipped: dauth could not have written to it.
+func (a *app) clearOtherStore(s config.Settings, withSecret bool) error {
+	other, err := a.otherStore(s)
+	if err != nil {
+		return err
+	}
+	err = other.Delete(a.profile)
+	if err == nil && withSecret {
+		err = other.DeleteSecret(a.profile)
+	}
+	var unavailable *tokenstore.UnavailableError
+	if errors.As(err, &unavailable) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("remove the tokens of profile %q from %s: %w", a.profile, other.Describe(a.profile), err)
+	}
+	return nil
 }
 
 func (a *app) lockPath() (string, error) {

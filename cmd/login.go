@@ -87,7 +87,7 @@ URI and fails to load) into this terminal.`,
 	f.StringVar(&opts.Scopes, "scopes", "", "space-separated OAuth2 scopes (env DAUTH_SCOPES, default \"identify guilds\")")
 	f.BoolVar(&opts.ClientSecretStdin, "client-secret-stdin", false, "read the client secret from the first line of standard input")
 	f.BoolVar(&opts.NoBrowser, "no-browser", false, "print the authorize URL instead of opening a browser, and accept the redirected URL pasted on standard input")
-	f.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "keep tokens in a file (mode 0600) under the config directory instead of the OS keyring (env DAUTH_STORAGE=file)")
+	f.BoolVar(&opts.InsecureStorage, "insecure-storage", false, "keep tokens in a file (mode 0600) under the config directory instead of the OS keyring (env DAUTH_STORAGE=file; DAUTH_STORAGE=keyring moves them back)")
 	f.DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for the browser to come back")
 	return c
 }
@@ -119,7 +119,7 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 
-	secret, err := a.loginSecret(opts, store, file.Profiles[a.profile], s.ClientID)
+	secret, err := a.loginSecret(opts, s, file.Profiles[a.profile], store)
 	if err != nil {
 		return err
 	}
@@ -165,6 +165,9 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return err
 	}
 
+	if s.Storage == "file" {
+		fmt.Fprintf(a.f.ErrOut, "Tokens are stored in %s\n", store.Describe(a.profile))
+	}
 	if !slices.Contains(strings.Fields(ts.Scope), "identify") {
 		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q). Without the identify scope dauth cannot show who signed in, and dauth me will not work.\n", a.profile)
 		return nil
@@ -176,9 +179,6 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 		return nil
 	}
 	fmt.Fprintf(a.f.ErrOut, "Logged in as %s (%s)\n", displayName(user.Username, user.GlobalName), user.ID)
-	if s.Storage == "file" {
-		fmt.Fprintf(a.f.ErrOut, "Tokens are stored in %s\n", store.Describe(a.profile))
-	}
 	return nil
 }
 
@@ -187,23 +187,16 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 const maxSecretBytes = 1024
 
 // loginSecret returns the client secret for this login: from standard input
-// with --client-secret-stdin, else DAUTH_CLIENT_SECRET, else the stored one
-// when the client ID is the one it was stored for, else "" (public client).
-func (a *app) loginSecret(opts *loginOptions, store tokenstore.Store, stored *config.Profile, clientID string) (string, error) {
+// with --client-secret-stdin, else DAUTH_CLIENT_SECRET, else the one stored
+// for this client ID, else "" (public client).
+func (a *app) loginSecret(opts *loginOptions, s config.Settings, stored *config.Profile, store tokenstore.Store) (string, error) {
 	if opts.ClientSecretStdin {
 		return a.readSecretLine()
 	}
 	if v := a.env("DAUTH_CLIENT_SECRET"); v != "" {
 		return v, nil
 	}
-	if stored == nil || stored.ClientID != clientID {
-		return "", nil
-	}
-	secret, err := store.LoadSecret(a.profile)
-	if errors.Is(err, tokenstore.ErrNotFound) {
-		return "", nil
-	}
-	return secret, err
+	return a.storedSecretFor(s, stored, store)
 }
 
 // readSecretLine reads the client secret from the first line of standard
@@ -334,6 +327,11 @@ func (a *app) saveLogin(ctx context.Context, store tokenstore.Store, ts *tokenst
 		restoreToken()
 		restoreSecret()
 		return fmt.Errorf("save settings to %s: %w", configPath, err)
+	}
+
+	// The sign-in is saved; a leftover in the other store is only reported.
+	if err := a.clearOtherStore(s, true); err != nil {
+		fmt.Fprintf(a.f.ErrOut, "Warning: %v\n", err)
 	}
 	return nil
 }

@@ -54,26 +54,34 @@ func (a *app) logoutRun(ctx context.Context, opts *logoutOptions) error {
 	}
 	defer unlock()
 
-	ts, loadErr := store.Load(a.profile)
-	var revokeErr error
-	switch {
-	case errors.Is(loadErr, tokenstore.ErrNotFound):
-		if !opts.ForgetApp {
-			fmt.Fprintf(a.f.ErrOut, "Profile %q is not logged in; nothing to do.\n", a.profile)
-			return nil
-		}
-	case loadErr != nil:
-		revokeErr = fmt.Errorf("cannot revoke the grant because the stored token set is unreadable: %w", loadErr)
-	default:
-		revokeErr = a.revoke(ctx, env, ts)
+	// A login with the other storage may have left a token set there. It is
+	// deleted, not revoked: it may belong to another client ID, and at
+	// Discord revoking this profile's grant ends it too when the app is
+	// the same.
+	if err := a.clearOtherStore(env.settings, opts.ForgetApp); err != nil {
+		return err
 	}
 
-	if loadErr == nil || !errors.Is(loadErr, tokenstore.ErrNotFound) {
+	ts, loadErr := store.Load(a.profile)
+	notFound := errors.Is(loadErr, tokenstore.ErrNotFound)
+	if notFound && !opts.ForgetApp {
+		fmt.Fprintf(a.f.ErrOut, "Profile %q is not logged in; nothing to do.\n", a.profile)
+		return nil
+	}
+
+	var revokeErr error
+	switch {
+	case loadErr == nil:
+		revokeErr = a.revoke(ctx, env, ts)
+	case !notFound:
+		revokeErr = fmt.Errorf("cannot revoke the grant because the stored token set is unreadable: %w", loadErr)
+	}
+	if !notFound {
 		if err := store.Delete(a.profile); err != nil {
 			return fmt.Errorf("remove stored tokens (%s): %w", store.Describe(a.profile), err)
 		}
 	}
-	forgotten := false
+	var forgotten forgottenApp
 	if opts.ForgetApp {
 		forgotten, err = a.forgetApp(ctx, store)
 		if err != nil {
@@ -90,8 +98,12 @@ func (a *app) logoutRun(ctx context.Context, opts *logoutOptions) error {
 		fmt.Fprintf(a.f.ErrOut, "Logged out of profile %q and revoked its grant at Discord.\n", a.profile)
 	}
 	switch {
-	case forgotten:
+	case forgotten.settings && forgotten.secret:
 		fmt.Fprintf(a.f.ErrOut, "Removed the settings and client secret of profile %q.\n", a.profile)
+	case forgotten.settings:
+		fmt.Fprintf(a.f.ErrOut, "Removed the settings of profile %q.\n", a.profile)
+	case forgotten.secret:
+		fmt.Fprintf(a.f.ErrOut, "Removed the client secret of profile %q.\n", a.profile)
 	case opts.ForgetApp && ts == nil:
 		fmt.Fprintf(a.f.ErrOut, "Profile %q has no stored tokens, settings or client secret; nothing to do.\n", a.profile)
 	}
@@ -104,39 +116,38 @@ func (a *app) revoke(ctx context.Context, env *apiEnv, ts *tokenstore.TokenSet) 
 	if env.oauth.ClientID == "" {
 		return fmt.Errorf("profile %q has no client ID: %w", a.profile, errMissingClientID)
 	}
-	secret, err := a.clientSecret(env.store)
-	if err != nil {
-		return err
-	}
-	endpoints, err := a.endpoints()
+	secret, err := a.storedSecretFor(env.settings, &config.Profile{ClientID: env.oauth.ClientID}, env.store)
 	if err != nil {
 		return err
 	}
 	cfg := env.oauth
 	cfg.ClientSecret = secret
-	return oauthflow.Revoke(ctx, env.http, cfg, endpoints.RevokeURL, ts.RefreshToken, "refresh_token")
+	return oauthflow.Revoke(ctx, env.http, cfg, env.revokeURL, ts.RefreshToken, "refresh_token")
 }
 
+// forgottenApp says what forgetApp found to remove.
+type forgottenApp struct{ settings, secret bool }
+
 // forgetApp removes the profile's client secret and settings, and reports
-// whether there was anything to remove.
-func (a *app) forgetApp(ctx context.Context, store tokenstore.Store) (bool, error) {
+// what there was to remove.
+func (a *app) forgetApp(ctx context.Context, store tokenstore.Store) (forgottenApp, error) {
+	var forgotten forgottenApp
 	_, secretErr := store.LoadSecret(a.profile)
-	hadSecret := secretErr == nil
+	forgotten.secret = secretErr == nil
 	if err := store.DeleteSecret(a.profile); err != nil {
-		return false, fmt.Errorf("remove stored client secret: %w", err)
+		return forgotten, fmt.Errorf("remove stored client secret: %w", err)
 	}
 	path, err := a.configPath()
 	if err != nil {
-		return hadSecret, err
+		return forgotten, err
 	}
-	hadProfile := false
 	err = config.Update(ctx, path, func(file *config.File) error {
-		_, hadProfile = file.Profiles[a.profile]
+		_, forgotten.settings = file.Profiles[a.profile]
 		delete(file.Profiles, a.profile)
 		return nil
 	})
 	if err != nil {
-		return hadSecret, fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
+		return forgotten, fmt.Errorf("remove profile %q from %s: %w", a.profile, path, err)
 	}
-	return hadSecret || hadProfile, nil
+	return forgotten, nil
 }

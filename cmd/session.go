@@ -26,6 +26,8 @@ type apiEnv struct {
 	http     *http.Client
 	oauth    oauthflow.Config
 	secret   func() (string, error)
+	// revokeURL is the token revocation endpoint, for logout.
+	revokeURL string
 }
 
 // clientSecret returns the secret from DAUTH_CLIENT_SECRET, else the stored
@@ -39,6 +41,26 @@ func (a *app) clientSecret(store tokenstore.Store) (string, error) {
 		return "", nil
 	}
 	return secret, err
+}
+
+// storedSecretFor returns the client secret stored for clientID: the one in
+// the chosen store, else the one a login with the other storage left, else
+// "". A secret stored for another client ID is never returned.
+func (a *app) storedSecretFor(s config.Settings, stored *config.Profile, store tokenstore.Store) (string, error) {
+	if stored == nil || stored.ClientID != s.ClientID {
+		return "", nil
+	}
+	secret, err := a.clientSecret(store)
+	if err != nil || secret != "" {
+		return secret, err
+	}
+	other, err := a.otherStore(s)
+	if err != nil {
+		return "", nil
+	}
+	// The other store is only a fallback, so its errors are not fatal.
+	secret, _ = other.LoadSecret(a.profile)
+	return secret, nil
 }
 
 // newAPIEnv resolves the profile and builds its session. It reads the
@@ -74,7 +96,8 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 			AuthURL:     endpoints.AuthURL,
 			TokenURL:    endpoints.TokenURL,
 		},
-		secret: func() (string, error) { return a.clientSecret(store) },
+		secret:    func() (string, error) { return a.clientSecret(store) },
+		revokeURL: endpoints.RevokeURL,
 	}
 
 	env.session = &session.Session{
@@ -83,7 +106,10 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 		LockPath:   lockPath,
 		Now:        a.f.Now,
 		OnLockWait: a.reportLockWait,
-		Refresh:    env.refresh,
+		OnRefreshInterrupted: func() {
+			fmt.Fprintln(a.f.ErrOut, "Interrupted: finishing the token refresh so that the rotated tokens are saved. Press Ctrl-C again to stop at once, which may lose the sign-in.")
+		},
+		Refresh: env.refresh,
 	}
 	return env, nil
 }

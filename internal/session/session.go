@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -34,8 +35,8 @@ const lockRetryDelay = 20 * time.Millisecond
 // with the token lock before giving up.
 const DefaultLockTimeout = time.Minute
 
-// refreshTimeout bounds a refresh and the save after it, which run to the
-// end even when the command is interrupted.
+// refreshTimeout bounds a refresh, which runs to the end even when the
+// command is interrupted. The HTTP client's own timeout is shorter.
 const refreshTimeout = 2 * time.Minute
 
 // ErrNotLoggedIn means the profile has no stored token set.
@@ -73,6 +74,10 @@ type Session struct {
 	// OnLockWait, when set, is called once when the lock is held by another
 	// process, so the user learns why the command pauses.
 	OnLockWait func()
+	// OnRefreshInterrupted, when set, is called once when ctx ends while a
+	// refresh is at Discord: the refresh still runs to the end, so that
+	// the rotated tokens are saved, and the caller should say so.
+	OnRefreshInterrupted func()
 	// RequiredScopes are the OAuth2 scopes the caller's API calls need. Token
 	// returns a *MissingScopeError when the stored grant lacks one, instead of
 	// letting Discord answer 401 and spending a refresh on it.
@@ -165,11 +170,14 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 	}
 
 	// Once the refresh request is sent, Discord may already have rotated
-	// the tokens, so Ctrl-C must not throw the answer away: the refresh and
-	// the save run to the end under their own time limit.
+	// the tokens, so Ctrl-C must not throw the answer away: the refresh runs
+	// to the end under its own time limit (and the HTTP client's timeout),
+	// and the save after it.
 	refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
+	stopWatch := s.watchInterrupt(ctx)
 	token, err := s.Refresh(refreshCtx, current.RefreshToken)
+	stopWatch()
 	if err != nil {
 		return nil, s.refreshError(err)
 	}
@@ -188,7 +196,39 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 		// written, so a read-only store or a locked keyring costs the sign-in.
 		return nil, &LoginRequiredError{Profile: s.Profile, Err: fmt.Errorf("refreshed the token but could not save it: %w", err)}
 	}
+	if err := ctx.Err(); err != nil {
+		// Saved, so the interrupt can take effect now.
+		return nil, err
+	}
 	return next, nil
+}
+
+// watchInterrupt calls OnRefreshInterrupted once if ctx ends while a
+// refresh is in flight, at once so the user is not left waiting in silence,
+// and returns the function to call when the refresh is over.
+func (s *Session) watchInterrupt(ctx context.Context) (stop func()) {
+	if s.OnRefreshInterrupted == nil {
+		return func() {}
+	}
+	var once sync.Once
+	notify := func() { once.Do(s.OnRefreshInterrupted) }
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		select {
+		case <-ctx.Done():
+			notify()
+		case <-done:
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+		if ctx.Err() != nil {
+			notify()
+		}
+	}
 }
 
 func (s *Session) load() (*tokenstore.TokenSet, error) {
@@ -244,13 +284,15 @@ func (s *Session) Lock(ctx context.Context) (func(), error) {
 		defer cancel()
 		locked, err = fl.TryLockContext(waitCtx, lockRetryDelay)
 		switch {
+		case locked:
+			// Taken, even if the context ended at the same moment.
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		case waitCtx.Err() != nil:
 			return nil, fmt.Errorf("timed out after %s waiting for another dauth process to release the token lock %s; try again when it has finished", timeout, s.LockPath)
 		case err != nil:
 			return nil, fmt.Errorf("lock %s: %w", s.LockPath, err)
-		case !locked:
+		default:
 			return nil, fmt.Errorf("lock %s: not acquired", s.LockPath)
 		}
 	}
@@ -267,7 +309,8 @@ func (s *Session) refreshError(err error) error {
 	if mapped := TokenEndpointError(err); mapped != nil {
 		return mapped
 	}
-	return fmt.Errorf("refresh token: %w", err)
+	// With no answer, dauth cannot tell whether Discord rotated the tokens.
+	return fmt.Errorf("refresh token: %w; if Discord received the request, the stored sign-in no longer works and the next command will ask for dauth login", err)
 }
 
 // TokenEndpointError describes an error response from the token endpoint: a

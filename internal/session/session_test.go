@@ -410,11 +410,18 @@ func TestTokenRefreshSurvivesCancel(t *testing.T) {
 		return server.refresh(refreshCtx, refreshToken)
 	}
 
-	if _, err := s.Token(ctx, false); err != nil {
-		t.Fatalf("Token: %v", err)
+	var notices atomic.Int32
+	s.OnRefreshInterrupted = func() { notices.Add(1) }
+
+	_, err := s.Token(ctx, false)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("Token err = %v, want context.Canceled once the tokens are saved", err)
 	}
 	if got := store.get("default").RefreshToken; got != "refresh-1" {
 		t.Errorf("stored refresh token = %q, want the rotated refresh-1", got)
+	}
+	if n := notices.Load(); n != 1 {
+		t.Errorf("OnRefreshInterrupted calls = %d, want 1", n)
 	}
 }
 
