@@ -125,7 +125,7 @@ func (a *app) revoke(ctx context.Context, env *apiEnv, ts *tokenstore.TokenSet) 
 	return oauthflow.Revoke(ctx, env.http, cfg, env.revokeURL, ts.RefreshToken, "refresh_token")
 }
 
-// forgottenApp says what forgetApp found to remove.
+// forgottenApp records what forgetApp found to remove.
 type forgottenApp struct{ settings, secret bool }
 
 // forgetApp removes the profile's client secret and settings, and reports

@@ -94,6 +94,9 @@ func (o *jsonOutput) write(out io.Writer, raw []byte) error {
 	}
 }
 
+// NOTE: tabwriter aligns by rune count, so a cell with wide characters
+// (CJK, emoji) pushes the columns after it out of line.
+
 // table is an aligned text table. Its cells go through a tabwriter into a
 // buffer, and Flush writes the lines without the spaces that pad an empty
 // last column.

@@ -80,7 +80,7 @@ type Session struct {
 	OnRefreshInterrupted func()
 	// RequiredScopes are the OAuth2 scopes the caller's API calls need. Token
 	// returns a *MissingScopeError when the stored grant lacks one, instead of
-	// letting Discord answer 401 and spending a refresh on it.
+	// letting Discord return 401 and spending a refresh on it.
 	RequiredScopes []string
 }
 
@@ -170,7 +170,7 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 	}
 
 	// Once the refresh request is sent, Discord may already have rotated
-	// the tokens, so Ctrl-C must not throw the answer away: the refresh runs
+	// the tokens, so Ctrl-C must not throw the response away: the refresh runs
 	// to the end under its own time limit (and the HTTP client's timeout),
 	// and the save after it.
 	refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
@@ -309,7 +309,7 @@ func (s *Session) refreshError(err error) error {
 	if mapped := TokenEndpointError(err); mapped != nil {
 		return mapped
 	}
-	// With no answer, dauth cannot tell whether Discord rotated the tokens.
+	// Without a response, dauth cannot tell whether Discord rotated the tokens.
 	return fmt.Errorf("refresh token: %w; if Discord received the request, the stored sign-in no longer works and the next command will ask for dauth login", err)
 }
 
