@@ -77,7 +77,7 @@ func (o *apiOptions) prepare(methodGiven bool) error {
 	if err := o.Output.validate(); err != nil {
 		return err
 	}
-	if strings.TrimSpace(o.Path) == "" {
+	if path, _, _ := strings.Cut(o.Path, "?"); strings.TrimSpace(path) == "" {
 		return usageErr(errors.New("missing PATH: give a path relative to the API base, such as /users/@me"))
 	}
 	if strings.Contains(o.Path, "://") {

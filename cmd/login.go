@@ -100,6 +100,9 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	if s.ClientID == "" {
 		return usageErr(errMissingClientID)
 	}
+	if err := config.ValidateClientID(s.ClientID); err != nil {
+		return usageErr(err)
+	}
 	redirect, err := oauthflow.ParseRedirectURI(s.RedirectURI)
 	if err != nil {
 		return usageErr(err)
@@ -158,10 +161,16 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 
 	// The browser's page waits for this outcome, so it never shows
 	// "Signed in" for a sign-in that failed after the redirect.
+	// Discord has issued the tokens now, so an interrupt must not leave
+	// them unsaved: the save runs to the end and the interrupt counts after.
 	ts := session.FromOAuth2(token)
-	err = a.saveLoginLocked(ctx, store, ts, secret, configPath, s)
+	err = a.saveLoginLocked(context.WithoutCancel(ctx), store, ts, secret, configPath, s)
 	listener.Finish(err)
 	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q); interrupted before fetching the user.\n", a.profile)
 		return err
 	}
 
@@ -174,6 +183,10 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	}
 	client := a.apiClient(httpClient, endpoints)
 	_, user, err := client.CurrentUser(ctx, ts.AccessToken)
+	if err != nil && ctx.Err() != nil {
+		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q); interrupted before fetching the user.\n", a.profile)
+		return ctx.Err()
+	}
 	if err != nil {
 		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q), but fetching the user failed: %v\n", a.profile, err)
 		return nil

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -43,6 +44,10 @@ func Main(ctx context.Context, args []string, f *Factory) int {
 	command, err := root.ExecuteContextC(ctx)
 	if err == nil {
 		return ExitOK
+	}
+	// cobra returns an unknown subcommand as a plain error.
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		err = usageErr(err)
 	}
 	if errors.Is(err, errSilent) {
 		return exitCode(err)

@@ -107,7 +107,7 @@ func (a *app) newAPIEnv() (*apiEnv, error) {
 		Now:        a.f.Now,
 		OnLockWait: a.reportLockWait,
 		OnRefreshInterrupted: func() {
-			fmt.Fprintln(a.f.ErrOut, "Interrupted: finishing the token refresh so that the rotated tokens are saved. Press Ctrl-C again to stop at once, which may lose the sign-in.")
+			fmt.Fprintln(a.f.ErrOut, "Interrupted: finishing the token refresh so that the rotated tokens are saved. Interrupt again (Ctrl-C) to stop at once, which may lose the sign-in.")
 		},
 		Refresh: env.refresh,
 	}

@@ -62,13 +62,11 @@ func Resolve(profile string, flags Overrides, getenv func(string) (string, bool)
 	sources := layers{getenv: getenv, profile: profile}
 
 	s := Settings{Profile: profile}
-	clientID, source, ok := sources.first(flags.ClientID, EnvClientID, stored.ClientID)
-	if ok && clientID != "" {
-		if err := ValidateClientID(clientID); err != nil {
-			return Settings{}, fmt.Errorf("%w (from %s)", err, source)
-		}
-	}
-	s.ClientID = clientID
+	// The client ID is checked by login, which sends it; other commands
+	// must keep working with a bad stored one, so logout can remove it.
+	s.ClientID, _, _ = sources.first(flags.ClientID, EnvClientID, stored.ClientID)
+
+	var ok bool
 
 	if s.RedirectURI, _, ok = sources.first(flags.RedirectURI, EnvRedirectURI, stored.RedirectURI); !ok {
 		s.RedirectURI = DefaultRedirectURI

@@ -336,13 +336,17 @@ func maskJSONValue(v any) any {
 	switch v := v.(type) {
 	case map[string]any:
 		for name, child := range v {
-			switch {
-			case isSecretParam(name) && !isScalarNonString(child):
-				v[name] = mask
-			case isSecretParam(name):
-				// Discord's API errors carry a numeric "code" that is
-				// no secret and is what the user needs to see.
+			switch child.(type) {
+			case string, []any:
+				if isSecretParam(name) {
+					v[name] = mask
+				} else {
+					v[name] = maskJSONValue(child)
+				}
 			default:
+				// Numbers, booleans and null are no secret, and Discord's
+				// numeric error "code" and its form-error object under
+				// "code" are what the user needs to see.
 				v[name] = maskJSONValue(child)
 			}
 		}
@@ -355,14 +359,4 @@ func maskJSONValue(v any) any {
 	default:
 		return v
 	}
-}
-
-// isScalarNonString reports whether v is a JSON number, boolean or null,
-// values that no token, code or secret takes.
-func isScalarNonString(v any) bool {
-	switch v.(type) {
-	case json.Number, bool, nil:
-		return true
-	}
-	return false
 }

@@ -364,3 +364,18 @@ func TestMaskJSONKeepsNumericErrorCode(t *testing.T) {
 		t.Errorf("masked body %s still contains the access token", got)
 	}
 }
+
+func TestMaskJSONKeepsFormErrorsUnderCode(t *testing.T) {
+	t.Parallel()
+	body := `{"code": 50035, "errors": {"code": {"_errors": [{"code": "BASE_TYPE_REQUIRED", "message": "This field is required"}]}}, "message": "Invalid Form Body"}`
+	got, ok := maskJSON([]byte(body))
+	if !ok {
+		t.Fatal("maskJSON could not parse the body")
+	}
+	if !strings.Contains(got, `"This field is required"`) {
+		t.Errorf("masked body %s lost the form error under \"code\"", got)
+	}
+	if !strings.Contains(got, `"code":50035`) {
+		t.Errorf("masked body %s lost the numeric error code", got)
+	}
+}
