@@ -131,8 +131,8 @@ func ParseStorage(s string) (string, error) {
 const maxClientIDDigits = 20
 
 // ValidateClientID checks that id looks like a Discord application ID: a
-// snowflake, written as 1 to 20 decimal digits. Discord would answer a
-// malformed one with an error page in the browser, and the login would
+// snowflake, written as 1 to 20 decimal digits. Discord would show an
+// error page for a malformed one in the browser, and the login would
 // wait for its full timeout.
 func ValidateClientID(id string) error {
 	if len(id) > maxClientIDDigits || strings.Trim(id, "0123456789") != "" {

@@ -25,9 +25,8 @@ func Exchange(ctx context.Context, cfg Config, code, verifier string) (*oauth2.T
 
 // Refresh trades a refresh token for a new token set at cfg.TokenURL, using
 // httpClient. Discord rotates refresh tokens, so the returned token carries a
-// new refresh token that replaces the one given; x/oauth2's own refreshing
-// TokenSource would keep the new one to itself, which is why dauth calls
-// the token endpoint through here and saves the result.
+// new refresh token that replaces the one given. The caller must save it:
+// x/oauth2's auto-refreshing client would keep the new one to itself.
 func Refresh(ctx context.Context, httpClient *http.Client, cfg Config, refreshToken string) (*oauth2.Token, error) {
 	ctx = context.WithValue(ctx, oauth2.HTTPClient, httpClient)
 	// An empty access token makes the TokenSource refresh at once.

@@ -170,9 +170,9 @@ func (s *Session) refreshLocked(ctx context.Context, stale string) (*tokenstore.
 	}
 
 	// Once the refresh request is sent, Discord may already have rotated
-	// the tokens, so Ctrl-C must not throw the response away: the refresh runs
-	// to the end under its own time limit (and the HTTP client's timeout),
-	// and the save after it.
+	// the tokens, so Ctrl-C must not throw the response away. The refresh
+	// and the save after it run to the end, bounded by refreshTimeout and
+	// the HTTP client's timeout.
 	refreshCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), refreshTimeout)
 	defer cancel()
 	stopWatch := s.watchInterrupt(ctx)
