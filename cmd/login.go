@@ -13,6 +13,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/dauth-cli/dauth/internal/config"
+	"github.com/dauth-cli/dauth/internal/discord"
 	"github.com/dauth-cli/dauth/internal/oauthflow"
 	"github.com/dauth-cli/dauth/internal/session"
 	"github.com/dauth-cli/dauth/internal/tokenstore"
@@ -160,34 +161,42 @@ func (a *app) loginRun(ctx context.Context, opts *loginOptions) error {
 	}
 
 	// The browser's page waits for this outcome, so it never shows
-	// "Signed in" for a sign-in that failed after the redirect.
-	// Discord has issued the tokens now, so an interrupt must not leave
-	// them unsaved: the save runs to the end and the interrupt counts after.
+	// "Signed in" for a sign-in that failed after the redirect. The tokens
+	// exist at Discord now, so the save runs to the end even when the
+	// command is interrupted, and the interrupt takes effect after it.
 	ts := session.FromOAuth2(token)
 	err = a.saveLoginLocked(context.WithoutCancel(ctx), store, ts, secret, configPath, s)
 	listener.Finish(err)
 	if err != nil {
 		return err
 	}
-	if err := ctx.Err(); err != nil {
+	return a.reportLogin(ctx, s, store, ts, a.apiClient(httpClient, endpoints))
+}
+
+// reportLogin prints where the tokens went and who signed in, which takes
+// one /users/@me call when the identify scope was granted.
+func (a *app) reportLogin(ctx context.Context, s config.Settings, store tokenstore.Store, ts *tokenstore.TokenSet, client *discord.Client) error {
+	interrupted := func() error {
 		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q); interrupted before fetching the user.\n", a.profile)
-		return err
+		return ctx.Err()
+	}
+	if ctx.Err() != nil {
+		return interrupted()
 	}
 
-	if s.Storage == "file" {
+	if s.Storage == config.StorageFile {
 		fmt.Fprintf(a.f.ErrOut, "Tokens are stored in %s\n", store.Describe(a.profile))
 	}
 	if !slices.Contains(strings.Fields(ts.Scope), "identify") {
 		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q). Without the identify scope dauth cannot show who signed in, and dauth me will not work.\n", a.profile)
 		return nil
 	}
-	client := a.apiClient(httpClient, endpoints)
+
 	_, user, err := client.CurrentUser(ctx, ts.AccessToken)
-	if err != nil && ctx.Err() != nil {
-		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q); interrupted before fetching the user.\n", a.profile)
-		return ctx.Err()
-	}
-	if err != nil {
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return interrupted()
+	case err != nil:
 		fmt.Fprintf(a.f.ErrOut, "Logged in (profile %q), but fetching the user failed: %v\n", a.profile, err)
 		return nil
 	}
