@@ -67,7 +67,7 @@ on stderr, and exits 1 (4 for 401).`,
 	f.StringVarP(&opts.Method, "method", "X", http.MethodGet, "HTTP `method`")
 	f.StringArrayVarP(&opts.Fields, "field", "f", nil, "add a `key=value` field (repeatable)")
 	f.BoolVar(&opts.Paginate, "paginate", false, "follow ?after= pages of a list endpoint and print one JSON array")
-	f.BoolVar(&opts.Refresh, "refresh", false, "refresh the access token first, even if it is still fresh")
+	addRefreshFlag(f, &opts.Refresh)
 	f.StringVar(&opts.Output.JQ, "jq", "", "filter the response with a jq `expression`")
 	return c
 }

@@ -39,7 +39,7 @@ byte as Discord sent it.`,
 			return a.guildsRun(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.Refresh, "refresh", false, "refresh the access token first, even if it is still fresh")
+	addRefreshFlag(c.Flags(), &opts.Refresh)
 	opts.Output.addFlags(c.Flags(), "print one JSON array of the guild objects exactly as Discord sent them")
 	return c
 }

@@ -37,7 +37,7 @@ The access token is refreshed first when it expires within 5 minutes.`,
 			return a.meRun(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.Refresh, "refresh", false, "refresh the access token first, even if it is still fresh")
+	addRefreshFlag(c.Flags(), &opts.Refresh)
 	opts.Output.addFlags(c.Flags(), "print the user object exactly as Discord sent it")
 	return c
 }

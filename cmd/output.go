@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/itchyny/gojq"
+	"github.com/spf13/pflag"
 )
 
 // jsonOutput is the --json and --jq flag pair of commands that print JSON.
@@ -21,12 +22,14 @@ type jsonOutput struct {
 	code *gojq.Code
 }
 
-func (o *jsonOutput) addFlags(c interface {
-	BoolVar(*bool, string, bool, string)
-	StringVar(*string, string, string, string)
-}, jsonHelp string) {
-	c.BoolVar(&o.JSON, "json", false, jsonHelp)
-	c.StringVar(&o.JQ, "jq", "", "filter the JSON output with a jq `expression` (implies --json)")
+func (o *jsonOutput) addFlags(flags *pflag.FlagSet, jsonHelp string) {
+	flags.BoolVar(&o.JSON, "json", false, jsonHelp)
+	flags.StringVar(&o.JQ, "jq", "", "filter the JSON output with a jq `expression` (implies --json)")
+}
+
+// addRefreshFlag adds --refresh to a command that calls the API.
+func addRefreshFlag(flags *pflag.FlagSet, refresh *bool) {
+	flags.BoolVar(refresh, "refresh", false, "refresh the access token first, even if it is still fresh")
 }
 
 // validate compiles the --jq expression, so a bad one is a usage error that

@@ -31,7 +31,7 @@ the program that needs it, and keep it out of logs and shell history.`,
 			return a.tokenRun(c.Context(), opts)
 		},
 	}
-	c.Flags().BoolVar(&opts.Refresh, "refresh", false, "refresh the access token first, even if it is still fresh")
+	addRefreshFlag(c.Flags(), &opts.Refresh)
 	return c
 }
 

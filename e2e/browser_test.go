@@ -14,9 +14,9 @@ import (
 
 // fakeXDGOpen is a stand-in for xdg-open, which github.com/pkg/browser runs
 // on Linux when BROWSER is unset. It loads its URL argument in headless
-// Chromium, which follows the emulator's redirect to dauth's listener, and
-// writes the final page's DOM to DOM_FILE once Chromium exits: first to a
-// partial file, then renamed, so the test reads it only once it is complete.
+// Chromium, which follows the emulator's redirect to dauth's listener. When
+// Chromium exits, the final page's DOM is written to a partial file and then
+// renamed to DOM_FILE, so the test never reads it half-written.
 // Like pkg/browser, dauth waits for it.
 //
 // timeout --foreground keeps Chromium in the caller's process group, so the
@@ -81,8 +81,8 @@ func TestLoginThroughChromium(t *testing.T) {
 	}
 
 	// Chromium requests /favicon.ico after some page loads and not after
-	// others, depending on when --dump-dom exits. dauth's listener answers
-	// it with 404 and keeps waiting, and its request count is not visible
+	// others, depending on when --dump-dom exits. dauth's listener responds
+	// to it with 404 and keeps waiting, and its request count is not visible
 	// from outside. So the test accepts zero or one such request by
 	// checking only that the success page was shown and that login ended.
 	dom := waitForFile(t, domFile, commandTimeout)

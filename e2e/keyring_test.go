@@ -17,25 +17,8 @@ import (
 	"time"
 
 	"github.com/dauth-cli/dauth/internal/fakediscord"
+	"github.com/dauth-cli/dauth/internal/tokenstore/tokenstoretest"
 )
-
-// noSecretsBusConfig configures a session bus without service directories,
-// so nothing on it can be D-Bus-activated: in particular no gnome-keyring,
-// which any standard session bus starts on demand once it is installed.
-// %s is the directory for the bus socket.
-const noSecretsBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
 
 func TestKeyringCommands(t *testing.T) {
 	t.Parallel()
@@ -95,7 +78,7 @@ func startNoSecretsBus(t *testing.T) string {
 	requireTool(t, "dbus-daemon", "dbus")
 	dir := t.TempDir()
 	config := filepath.Join(dir, "nosecrets-bus.conf")
-	if err := os.WriteFile(config, []byte(fmt.Sprintf(noSecretsBusConfig, dir)), 0o600); err != nil {
+	if err := os.WriteFile(config, []byte(tokenstoretest.NoSecretsBusConfig(dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 

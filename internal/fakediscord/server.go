@@ -73,7 +73,7 @@ func DefaultApps() []App {
 	}
 }
 
-// Mode is how the emulated user responds to an authorization request.
+// Mode is the emulated user's response to an authorization request.
 type Mode int
 
 const (

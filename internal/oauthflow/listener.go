@@ -295,7 +295,8 @@ func (l *Listener) serveCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	// Wait replies to every callback it receives, so this cannot block.
+	// Wait sends a verdict on the buffered reply channel of every callback
+	// it receives, so this receive returns.
 	v := <-cb.reply
 	if v.end && v.err == nil {
 		l.serveHeld(w, r)

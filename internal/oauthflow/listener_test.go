@@ -713,12 +713,12 @@ func TestListenerSingleAddress(t *testing.T) {
 
 func TestListenPortInUseIPv4(t *testing.T) {
 	t.Parallel()
-	taken, err := net.Listen("tcp4", "127.0.0.1:0")
+	occupied, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
-	port := taken.Addr().(*net.TCPAddr).Port
+	defer occupied.Close()
+	port := occupied.Addr().(*net.TCPAddr).Port
 
 	_, err = Listen(&url.URL{Scheme: "http", Host: "localhost:" + strconv.Itoa(port)})
 
@@ -744,17 +744,17 @@ func TestListenPortInUseIPv6Only(t *testing.T) {
 	t.Parallel()
 	hasIPv6Loopback(t)
 
-	// The port is taken on ::1 only; retry if it happens to be taken on
+	// The port is occupied on ::1 only; retry if it happens to be occupied on
 	// 127.0.0.1 as well.
 	for attempt := 0; attempt < 5; attempt++ {
-		taken, err := net.Listen("tcp6", "[::1]:0")
+		occupied, err := net.Listen("tcp6", "[::1]:0")
 		if err != nil {
 			t.Fatal(err)
 		}
-		port := taken.Addr().(*net.TCPAddr).Port
+		port := occupied.Addr().(*net.TCPAddr).Port
 
 		l, err := Listen(&url.URL{Scheme: "http", Host: "localhost:" + strconv.Itoa(port)})
-		taken.Close()
+		occupied.Close()
 		if l != nil {
 			l.Close()
 		}
@@ -774,26 +774,26 @@ func TestListenPortInUseIPv6Only(t *testing.T) {
 		}
 		return
 	}
-	t.Skip("every port from [::1]:0 was also taken on 127.0.0.1")
+	t.Skip("every port from [::1]:0 was also occupied on 127.0.0.1")
 }
 
 func TestListenPortInUseFreesIPv4(t *testing.T) {
 	t.Parallel()
 	hasIPv6Loopback(t)
-	taken, err := net.Listen("tcp6", "[::1]:0")
+	occupied, err := net.Listen("tcp6", "[::1]:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer taken.Close()
-	port := taken.Addr().(*net.TCPAddr).Port
+	defer occupied.Close()
+	port := occupied.Addr().(*net.TCPAddr).Port
 
 	if _, err := Listen(&url.URL{Scheme: "http", Host: "localhost:" + strconv.Itoa(port)}); err == nil {
-		t.Fatal("Listen succeeded with the port taken on ::1")
+		t.Fatal("Listen succeeded with the port occupied on ::1")
 	}
 
 	ln, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
-		t.Fatalf("127.0.0.1:%d still taken after the failed Listen: %v", port, err)
+		t.Fatalf("127.0.0.1:%d still occupied after the failed Listen: %v", port, err)
 	}
 	ln.Close()
 }
@@ -1009,7 +1009,7 @@ func TestListenerClosePortFree(t *testing.T) {
 
 	ln, err := net.Listen("tcp4", "127.0.0.1:"+strconv.Itoa(port))
 	if err != nil {
-		t.Fatalf("port %d still taken after Close: %v", port, err)
+		t.Fatalf("port %d still occupied after Close: %v", port, err)
 	}
 	ln.Close()
 }

@@ -31,6 +31,7 @@ import (
 	dbus "github.com/godbus/dbus/v5"
 
 	"github.com/dauth-cli/dauth/internal/tokenstore"
+	"github.com/dauth-cli/dauth/internal/tokenstore/tokenstoretest"
 )
 
 const (
@@ -479,22 +480,6 @@ func TestSystemKeyringNoBusAddress(t *testing.T) {
 	expectKind(t, kind, text, "unavailable", "DBUS_SESSION_BUS_ADDRESS is not set")
 }
 
-// noSecretsBusConfig is a session bus configuration without service
-// directories, so nothing can be activated as org.freedesktop.secrets.
-const noSecretsBusConfig = `<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
- "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
-<busconfig>
-  <type>session</type>
-  <listen>unix:dir=%s</listen>
-  <auth>EXTERNAL</auth>
-  <policy context="default">
-    <allow send_destination="*" eavesdrop="true"/>
-    <allow eavesdrop="true"/>
-    <allow own="*"/>
-  </policy>
-</busconfig>
-`
-
 func TestRealKeyringNoSecretService(t *testing.T) {
 	t.Parallel()
 	requireRealKeyring(t)
@@ -502,7 +487,7 @@ func TestRealKeyringNoSecretService(t *testing.T) {
 
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "nosecrets-bus.conf")
-	if err := os.WriteFile(conf, []byte(fmt.Sprintf(noSecretsBusConfig, dir)), 0o600); err != nil {
+	if err := os.WriteFile(conf, []byte(tokenstoretest.NoSecretsBusConfig(dir)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 
